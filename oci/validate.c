@@ -1,0 +1,475 @@
+/* validate.c - semantic checks of a parsed config.json.
+ *
+ * Owns: the rules the JSON types cannot express (versions, absolute paths,
+ * namespace combinations, id mappings, enumerated strings), and the table of
+ * known fields ocirt cannot honour yet. runtime-spec requires an error for
+ * values a runtime cannot apply; silently ignoring, say, an AppArmor profile
+ * would run the container with less confinement than its owner asked for.
+ *
+ * It must never touch the host: every check here is pure, so `ocirt create`
+ * fails before any namespace, cgroup or mount exists.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARRAY_SIZE(a) (sizeof (a) / sizeof ((a)[0]))
+
+/* Fill *err with "<file>: <path>: <message>" and return -1. */
+#define fail(err, file, path_fmt, ...)                                   \
+  make_error ((err), 0, "%s: " path_fmt, (file), ##__VA_ARGS__)
+
+static bool
+is_absolute (const char *p)
+{
+  return p != NULL && p[0] == '/';
+}
+
+static bool
+in_list (const char *s, const char *const *list, size_t n)
+{
+  for (size_t i = 0; s && i < n; i++)
+    if (strcmp (s, list[i]) == 0)
+      return true;
+  return false;
+}
+
+static const struct oci_namespace *
+find_namespace (const struct oci_config *cfg, enum oci_namespace_type t)
+{
+  if (cfg->linux_ == NULL)
+    return NULL;
+  for (size_t i = 0; i < cfg->linux_->n_namespaces; i++)
+    if (cfg->linux_->namespaces[i].type == t)
+      return &cfg->linux_->namespaces[i];
+  return NULL;
+}
+
+/* ---- ociVersion --------------------------------------------------------- */
+
+/* Read "MAJOR.MINOR.PATCH" with an optional "-pre" or "+build" tail (SemVer
+ * 2.0.0). Numbers with leading zeros are refused, as SemVer does. */
+static bool
+parse_semver (const char *s, unsigned long v[3])
+{
+  for (int i = 0; i < 3; i++)
+    {
+      char *end;
+      if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] >= '0' && s[1] <= '9'))
+        return false;
+      v[i] = strtoul (s, &end, 10);
+      s = end;
+      if (i < 2 && *s++ != '.')
+        return false;
+    }
+  if (*s == '\0')
+    return true;
+  if (*s != '-' && *s != '+')
+    return false;
+  /* The tail must be non-empty identifiers of [0-9A-Za-z-.+]. */
+  s++;
+  return *s != '\0' && s[strspn (s, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                    "abcdefghijklmnopqrstuvwxyz-.+")] == '\0';
+}
+
+/* Within a major version runtime-spec keeps compatibility, but a 1.4 config
+ * may use fields a 1.3 runtime does not know; so accept 1.0 through 1.3,
+ * with any patch, pre-release or build tail ("1.0.2-dev" is what runc
+ * writes). */
+static int
+check_version (const struct oci_config *cfg, const char *file, ocirt_error_t *err)
+{
+  unsigned long v[3];
+
+  if (cfg->oci_version == NULL)
+    return fail (err, file, ".ociVersion: missing required property");
+  if (!parse_semver (cfg->oci_version, v) || v[0] != 1 || v[1] > 3)
+    return fail (err, file, ".ociVersion: unsupported version \"%s\" (ocirt supports %s to %s)",
+                 cfg->oci_version, OCI_VERSION_MIN, OCI_VERSION_MAX);
+  return 0;
+}
+
+/* ---- root, process, mounts ---------------------------------------------- */
+
+static int
+check_root (const struct oci_config *cfg, const char *file, ocirt_error_t *err)
+{
+  if (cfg->root.path == NULL)
+    return fail (err, file, ".root.path: missing required property");
+  if (cfg->root.path[0] == '\0')
+    return fail (err, file, ".root.path: must not be empty");
+  return 0;
+}
+
+static int
+check_process (const struct oci_config *cfg, const char *file, ocirt_error_t *err)
+{
+  const struct oci_process *p = cfg->process;
+
+  if (p == NULL)
+    return 0;
+  if (p->n_args == 0)
+    return fail (err, file, ".process.args: at least one argument is required");
+  if (p->args[0][0] == '\0')
+    return fail (err, file, ".process.args[0]: must not be empty");
+  if (p->cwd == NULL)
+    return fail (err, file, ".process.cwd: missing required property");
+  if (!is_absolute (p->cwd))
+    return fail (err, file, ".process.cwd: must be an absolute path, not \"%s\"", p->cwd);
+  /* The kernel refuses other values with EINVAL, after the namespaces
+   * exist; say so while the message can still name the field. */
+  if (p->has_oom_score_adj && (p->oom_score_adj < -1000 || p->oom_score_adj > 1000))
+    return fail (err, file, ".process.oomScoreAdj: must be between -1000 and 1000");
+  for (size_t i = 0; i < p->n_rlimits; i++)
+    for (size_t j = 0; j < i; j++)
+      if (p->rlimits[i].resource == p->rlimits[j].resource)
+        return fail (err, file, ".process.rlimits[%zu]: duplicate rlimit \"%s\"", i,
+                     p->rlimits[i].type);
+  return 0;
+}
+
+static int
+check_mappings (const struct oci_id_mapping *m, size_t n, const char *where,
+                const char *file, ocirt_error_t *err)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      if (m[i].size == 0)
+        return fail (err, file, "%s[%zu].size: must be greater than zero", where, i);
+      /* The kernel would refuse a range past 2^32 - 1 with EINVAL. */
+      if ((uint64_t) m[i].container_id + m[i].size > (uint64_t) UINT32_MAX + 1
+          || (uint64_t) m[i].host_id + m[i].size > (uint64_t) UINT32_MAX + 1)
+        return fail (err, file, "%s[%zu]: the range overflows 32-bit ids", where, i);
+    }
+  return 0;
+}
+
+static int
+check_mounts (const struct oci_config *cfg, const char *file, ocirt_error_t *err)
+{
+  char where[64];
+
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    {
+      const struct oci_mount *m = &cfg->mounts[i];
+
+      /* A relative destination is deprecated but valid: the runtime
+       * resolves it against "/" inside the root. Only emptiness is an
+       * error, since it would mean the root itself. */
+      if (m->destination == NULL)
+        return fail (err, file, ".mounts[%zu].destination: missing required property", i);
+      if (m->destination[0] == '\0')
+        return fail (err, file, ".mounts[%zu].destination: must not be empty", i);
+      for (size_t j = 0; j < m->n_options; j++)
+        if (m->options[j][0] == '\0')
+          return fail (err, file, ".mounts[%zu].options[%zu]: must not be empty", i, j);
+      snprintf (where, sizeof where, ".mounts[%zu].uidMappings", i);
+      if (check_mappings (m->uid_mappings, m->n_uid_mappings, where, file, err) < 0)
+        return -1;
+      snprintf (where, sizeof where, ".mounts[%zu].gidMappings", i);
+      if (check_mappings (m->gid_mappings, m->n_gid_mappings, where, file, err) < 0)
+        return -1;
+      if ((m->n_uid_mappings == 0) != (m->n_gid_mappings == 0))
+        return fail (err, file, ".mounts[%zu]: uidMappings and gidMappings must be given together",
+                     i);
+    }
+  return 0;
+}
+
+static int
+check_hooks (const struct oci_config *cfg, const char *file, ocirt_error_t *err)
+{
+  const struct
+  {
+    const char *key;
+    const struct oci_hook_list *list;
+  } lists[] = {
+    { "prestart", &cfg->hooks.prestart },
+    { "createRuntime", &cfg->hooks.create_runtime },
+    { "createContainer", &cfg->hooks.create_container },
+    { "startContainer", &cfg->hooks.start_container },
+    { "poststart", &cfg->hooks.poststart },
+    { "poststop", &cfg->hooks.poststop },
+  };
+
+  for (size_t i = 0; i < ARRAY_SIZE (lists); i++)
+    for (size_t j = 0; j < lists[i].list->n_hooks; j++)
+      if (!is_absolute (lists[i].list->hooks[j].path))
+        return fail (err, file, ".hooks.%s[%zu].path: must be an absolute path", lists[i].key, j);
+  return 0;
+}
+
+/* ---- linux -------------------------------------------------------------- */
+
+static int
+check_namespaces (const struct oci_config *cfg, const char *file, ocirt_error_t *err)
+{
+  const struct oci_linux *l = cfg->linux_;
+  const struct oci_namespace *userns, *timens;
+  size_t n = l ? l->n_namespaces : 0;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      const struct oci_namespace *ns = &l->namespaces[i];
+      for (size_t j = 0; j < i; j++)
+        if (l->namespaces[j].type == ns->type)
+          return fail (err, file, ".linux.namespaces[%zu]: duplicate namespace \"%s\"", i,
+                       oci_namespace_name (ns->type));
+      if (ns->path && !is_absolute (ns->path))
+        return fail (err, file, ".linux.namespaces[%zu].path: must be an absolute path", i);
+    }
+
+  /* Without a mount namespace every mount would land on the host. */
+  if (find_namespace (cfg, OCI_NS_MOUNT) == NULL)
+    return fail (err, file, ".linux.namespaces: a mount namespace is required");
+
+  /* The hostname is per uts namespace: setting it in the host's would
+   * rename the host. */
+  if (cfg->hostname && cfg->hostname[0] && find_namespace (cfg, OCI_NS_UTS) == NULL)
+    return fail (err, file, ".hostname: setting the hostname requires a private uts namespace");
+  if (cfg->domainname && cfg->domainname[0] && find_namespace (cfg, OCI_NS_UTS) == NULL)
+    return fail (err, file,
+                 ".domainname: setting the domainname requires a private uts namespace");
+
+  userns = find_namespace (cfg, OCI_NS_USER);
+  if (userns && userns->path == NULL && l->n_uid_mappings == 0)
+    return fail (err, file, ".linux.uidMappings: a new user namespace requires uid mappings");
+  if (userns && userns->path == NULL && l->n_gid_mappings == 0)
+    return fail (err, file, ".linux.gidMappings: a new user namespace requires gid mappings");
+  if (userns == NULL && l && (l->n_uid_mappings || l->n_gid_mappings))
+    return fail (err, file, ".linux.%s: id mappings require a user namespace",
+                 l->n_uid_mappings ? "uidMappings" : "gidMappings");
+
+  timens = find_namespace (cfg, OCI_NS_TIME);
+  if (l && (l->time_monotonic.set || l->time_boottime.set))
+    {
+      if (timens == NULL)
+        return fail (err, file, ".linux.timeOffsets: time offsets require a time namespace");
+      /* Offsets can only be written before the first process enters. */
+      if (timens->path)
+        return fail (err, file,
+                     ".linux.timeOffsets: time offsets cannot be set on a joined time namespace");
+    }
+  return 0;
+}
+
+static int
+check_devices (const struct oci_linux *l, const char *file, ocirt_error_t *err)
+{
+  static const char *const types[] = { "c", "b", "u", "p" };
+
+  for (size_t i = 0; i < l->n_devices; i++)
+    {
+      const struct oci_device *d = &l->devices[i];
+      if (!in_list (d->type, types, ARRAY_SIZE (types)))
+        return fail (err, file, ".linux.devices[%zu].type: unknown device type \"%s\"", i,
+                     d->type);
+      if (!is_absolute (d->path))
+        return fail (err, file, ".linux.devices[%zu].path: must be an absolute path", i);
+    }
+  return 0;
+}
+
+static int
+check_resources (const struct oci_resources *r, const char *file, ocirt_error_t *err)
+{
+  static const char *const types[] = { "a", "c", "b" };
+
+  if (r == NULL)
+    return 0;
+  for (size_t i = 0; i < r->n_devices; i++)
+    {
+      const struct oci_device_cgroup *d = &r->devices[i];
+      if (d->type && !in_list (d->type, types, ARRAY_SIZE (types)))
+        return fail (err, file, ".linux.resources.devices[%zu].type: unknown device type \"%s\"",
+                     i, d->type);
+      if (d->access && d->access[strspn (d->access, "rwm")] != '\0')
+        return fail (err, file,
+                     ".linux.resources.devices[%zu].access: \"%s\" is not a subset of \"rwm\"", i,
+                     d->access);
+    }
+  for (size_t i = 0; i < r->n_hugepage_limits; i++)
+    {
+      const char *s = r->hugepage_limits[i].page_size;
+      size_t digits = strspn (s, "0123456789");
+      if (digits == 0 || s[0] == '0' || !strchr ("KMG", s[digits]) || s[digits] == '\0'
+          || strcmp (s + digits + 1, "B") != 0)
+        return fail (err, file,
+                     ".linux.resources.hugepageLimits[%zu].pageSize: invalid page size \"%s\"",
+                     i, s);
+    }
+  for (size_t i = 0; i < r->n_unified; i++)
+    if (r->unified[i].key[0] == '\0')
+      return fail (err, file, ".linux.resources.unified: empty key");
+  return 0;
+}
+
+static int
+check_seccomp (const struct oci_seccomp *s, const char *file, ocirt_error_t *err)
+{
+  static const char *const actions[] = {
+    "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+    "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY",
+  };
+  static const char *const ops[] = {
+    "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ",
+    "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ",
+  };
+  static const char *const flags[] = {
+    "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+  };
+
+  if (s == NULL)
+    return 0;
+  if (!in_list (s->default_action, actions, ARRAY_SIZE (actions)))
+    return fail (err, file, ".linux.seccomp.defaultAction: unknown action \"%s\"",
+                 s->default_action);
+  for (size_t i = 0; i < s->n_flags; i++)
+    if (!in_list (s->flags[i], flags, ARRAY_SIZE (flags)))
+      return fail (err, file, ".linux.seccomp.flags[%zu]: unknown flag \"%s\"", i, s->flags[i]);
+  for (size_t i = 0; i < s->n_syscalls; i++)
+    {
+      const struct oci_seccomp_syscall *sc = &s->syscalls[i];
+      if (sc->n_names == 0)
+        return fail (err, file, ".linux.seccomp.syscalls[%zu].names: at least one name is required",
+                     i);
+      if (!in_list (sc->action, actions, ARRAY_SIZE (actions)))
+        return fail (err, file, ".linux.seccomp.syscalls[%zu].action: unknown action \"%s\"", i,
+                     sc->action);
+      for (size_t j = 0; j < sc->n_args; j++)
+        if (!in_list (sc->args[j].op, ops, ARRAY_SIZE (ops)))
+          return fail (err, file, ".linux.seccomp.syscalls[%zu].args[%zu].op: unknown operator \"%s\"",
+                       i, j, sc->args[j].op);
+    }
+  return 0;
+}
+
+static int
+check_linux (const struct oci_config *cfg, const char *file, ocirt_error_t *err)
+{
+  static const char *const propagations[] = {
+    "shared", "slave", "private", "unbindable", "rshared", "rslave", "rprivate", "runbindable",
+  };
+  const struct oci_linux *l = cfg->linux_;
+
+  if (l == NULL)
+    return 0;
+  if (check_mappings (l->uid_mappings, l->n_uid_mappings, ".linux.uidMappings", file, err) < 0
+      || check_mappings (l->gid_mappings, l->n_gid_mappings, ".linux.gidMappings", file, err) < 0
+      || check_devices (l, file, err) < 0
+      || check_resources (l->resources, file, err) < 0
+      || check_seccomp (l->seccomp, file, err) < 0)
+    return -1;
+  for (size_t i = 0; i < l->n_sysctl; i++)
+    if (l->sysctl[i].key[0] == '\0')
+      return fail (err, file, ".linux.sysctl: empty sysctl name");
+  if (l->rootfs_propagation && l->rootfs_propagation[0]
+      && !in_list (l->rootfs_propagation, propagations, ARRAY_SIZE (propagations)))
+    return fail (err, file, ".linux.rootfsPropagation: unknown propagation \"%s\"",
+                 l->rootfs_propagation);
+  for (size_t i = 0; i < l->n_masked_paths; i++)
+    if (!is_absolute (l->masked_paths[i]))
+      return fail (err, file, ".linux.maskedPaths[%zu]: must be an absolute path", i);
+  for (size_t i = 0; i < l->n_readonly_paths; i++)
+    if (!is_absolute (l->readonly_paths[i]))
+      return fail (err, file, ".linux.readonlyPaths[%zu]: must be an absolute path", i);
+  return 0;
+}
+
+/* ---- known fields ocirt cannot honour yet ------------------------------- */
+
+/* Each predicate returns the index of the offending array element, 0 for
+ * a plain field, or -1 when the field is absent or harmless. Remove an
+ * entry when its feature lands. */
+typedef long (*unsupported_fn) (const struct oci_config *cfg);
+
+static long
+has_intel_rdt (const struct oci_config *c)
+{
+  return c->linux_ && c->linux_->intel_rdt ? 0 : -1;
+}
+
+static long
+has_memory_policy (const struct oci_config *c)
+{
+  return c->linux_ && c->linux_->memory_policy ? 0 : -1;
+}
+
+static long
+has_net_devices (const struct oci_config *c)
+{
+  return c->linux_ && c->linux_->n_net_devices ? 0 : -1;
+}
+
+static long
+has_rdma (const struct oci_config *c)
+{
+  return c->linux_ && c->linux_->resources && c->linux_->resources->n_rdma ? 0 : -1;
+}
+
+static long
+has_idmapped_mount (const struct oci_config *c)
+{
+  for (size_t i = 0; i < c->n_mounts; i++)
+    {
+      const struct oci_mount *m = &c->mounts[i];
+      if (m->n_uid_mappings || m->n_gid_mappings)
+        return (long) i;
+      /* "idmap" without mappings asks for the container's own mapping. */
+      for (size_t j = 0; j < m->n_options; j++)
+        if (strcmp (m->options[j], "idmap") == 0 || strcmp (m->options[j], "ridmap") == 0)
+          return (long) i;
+    }
+  return -1;
+}
+
+/* A "[]" in the path is replaced by the index the predicate returns. */
+static const struct
+{
+  const char *path;
+  unsupported_fn present;
+  const char *message;
+} unsupported[] = {
+  { ".linux.intelRdt", has_intel_rdt, "intel rdt is not supported yet" },
+  { ".linux.memoryPolicy", has_memory_policy, "memory policies are not supported yet" },
+  { ".linux.netDevices", has_net_devices, "network devices are not supported yet" },
+  { ".linux.resources.rdma", has_rdma, "rdma limits are not supported yet" },
+  { ".mounts[]", has_idmapped_mount, "idmapped mounts are not supported yet" },
+};
+
+static int
+refuse_unsupported (const struct oci_config *cfg, const char *file, ocirt_error_t *err)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (unsupported); i++)
+    {
+      const char *path = unsupported[i].path;
+      const char *hole = strstr (path, "[]");
+      long at = unsupported[i].present (cfg);
+
+      if (at < 0)
+        continue;
+      if (hole)
+        return fail (err, file, "%.*s[%ld]%s: %s", (int) (hole - path), path, at, hole + 2,
+                     unsupported[i].message);
+      return fail (err, file, "%s: %s", path, unsupported[i].message);
+    }
+  return 0;
+}
+
+int
+oci_config_validate (const struct oci_config *cfg, const char *file, ocirt_error_t *err)
+{
+  if (check_version (cfg, file, err) < 0
+      || check_root (cfg, file, err) < 0
+      || check_process (cfg, file, err) < 0
+      || check_mounts (cfg, file, err) < 0
+      || check_hooks (cfg, file, err) < 0
+      || check_namespaces (cfg, file, err) < 0
+      || check_linux (cfg, file, err) < 0
+      || refuse_unsupported (cfg, file, err) < 0)
+    return -1;
+  return 0;
+}
