@@ -1,0 +1,242 @@
+/* main.c - global flags, the verb table, and the one place errors are
+ * reported. See cli.h. */
+#include <errno.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+
+#include "../../oci/config.h"
+#include "cli.h"
+
+#define DEFAULT_ROOT "/run/ocirt"
+
+static const struct cli_verb *const verbs[] = {
+  &verb_create, &verb_start, &verb_run, &verb_state, &verb_kill, &verb_delete,
+  &verb_list, &verb_spec, &verb_ps, &verb_pause, &verb_resume, &verb_logs, &verb_exec, &verb_features,
+  &verb_check,
+  &verb_update, &verb_events,
+};
+
+const struct cli_verb *
+cli_find_verb (const char *name)
+{
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+    if (strcmp (verbs[i]->name, name) == 0)
+      return verbs[i];
+  return NULL;
+}
+
+int
+cli_parse_format (const char *arg, bool *json, ocirt_error_t *err)
+{
+  if (strcmp (arg, "json") == 0)
+    *json = true;
+  else if (strcmp (arg, "table") == 0)
+    *json = false;
+  else
+    return make_error (err, 0, "invalid format option \"%s\" (use table or json)", arg);
+  return 0;
+}
+
+void
+cli_print_help (const struct cli_verb *v)
+{
+  printf ("Usage: ocirt [global options] %s\n\n%s\n\nOptions:\n%s   --help, -h                show help\n",
+          v->usage, v->summary, v->help);
+}
+
+int
+cli_getopt (const struct cli_verb *v, int argc, char **argv, const char *shortopts,
+            const struct option *longopts, ocirt_error_t *err)
+{
+  int c = getopt_long_only (argc, argv, shortopts, longopts, NULL);
+  if (c == 'h')
+    cli_print_help (v);
+  else if (c == '?')
+    make_error (err, 0, "%s: unknown or incomplete option \"%s\" (see 'ocirt %s --help')", v->name,
+                argv[optind - 1], v->name);
+  return c;
+}
+
+int
+cli_require_args (const struct cli_verb *v, int argc, char **argv, int min, int max,
+                  ocirt_error_t *err)
+{
+  int n = argc - optind;
+  (void) argv;
+  if (n < min)
+    return make_error (err, 0, "\"%s\" requires a minimum of %d argument%s (usage: ocirt %s)", v->name, min,
+                       min == 1 ? "" : "s", v->usage);
+  if (max >= 0 && n > max)
+    return make_error (err, 0, "\"%s\" requires a maximum of %d argument%s (usage: ocirt %s)", v->name, max,
+                       max == 1 ? "" : "s", v->usage);
+  return 0;
+}
+
+static void
+print_version (void)
+{
+  const struct scmp_version *sv = seccomp_version ();
+  printf ("ocirt version %s\ncommit: %s\nspec: %s\nlibseccomp: %u.%u.%u\n", OCIRT_VERSION, OCIRT_COMMIT,
+          OCI_VERSION, sv->major, sv->minor, sv->micro);
+}
+
+static void
+print_main_help (void)
+{
+  printf ("Usage: ocirt [global options] <command> [command options] [arguments...]\n\n"
+          "ocirt is a daemonless OCI container runtime, compatible with runc's command line.\n\n"
+          "Commands:\n");
+  for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+    printf ("   %-10s %s\n", verbs[i]->name, verbs[i]->summary);
+  printf ("\nGlobal options:\n"
+          "   --root DIR                state directory (default: " DEFAULT_ROOT ")\n"
+          "   --log FILE                write ocirt's own log to FILE\n"
+          "   --log-format text|json    format of that log (default: text)\n"
+          "   --debug                   log debug messages\n"
+          "   --systemd-cgroup          use the systemd cgroup driver (not available)\n"
+          "   --version, -v             print the version\n"
+          "   --help, -h                show help\n");
+}
+
+enum
+{
+  OPT_ROOT = 256,
+  OPT_LOG,
+  OPT_LOG_FORMAT,
+  OPT_DEBUG,
+  OPT_SYSTEMD,
+  OPT_ROOTLESS,
+  OPT_CRIU,
+};
+
+static const struct option global_options[] = {
+  { "root", required_argument, NULL, OPT_ROOT },
+  { "log", required_argument, NULL, OPT_LOG },
+  { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+  { "debug", no_argument, NULL, OPT_DEBUG },
+  { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD },
+  /* Accepted for runc compatibility; ocirt decides by itself. */
+  { "rootless", required_argument, NULL, OPT_ROOTLESS },
+  { "criu", required_argument, NULL, OPT_CRIU },
+  { "version", no_argument, NULL, 'v' },
+  { "help", no_argument, NULL, 'h' },
+  { NULL, 0, NULL, 0 },
+};
+
+/* Parse the global flags; returns the index of the verb, or -1 when main
+ * should exit with *exit_code. */
+static int
+parse_globals (int argc, char **argv, struct cli_globals *g, const char **log_path,
+               enum log_format *fmt, int *exit_code, ocirt_error_t *err)
+{
+  int c;
+  opterr = 0;
+  while ((c = getopt_long_only (argc, argv, "+vh", global_options, NULL)) != -1)
+    switch (c)
+      {
+      case OPT_ROOT:
+        g->root = optarg;
+        break;
+      case OPT_LOG:
+        *log_path = optarg;
+        break;
+      case OPT_LOG_FORMAT:
+        if (strcmp (optarg, "json") == 0)
+          *fmt = LOG_FORMAT_JSON;
+        else if (strcmp (optarg, "text") == 0)
+          *fmt = LOG_FORMAT_TEXT;
+        else
+          {
+            *exit_code = 1;
+            return make_error (err, 0, "invalid log-format \"%s\" (use text or json)", optarg);
+          }
+        break;
+      case OPT_DEBUG:
+        g->log.debug = true;
+        break;
+      case OPT_SYSTEMD:
+        *exit_code = 1;
+        return make_error (err, 0, "--systemd-cgroup: ocirt has no systemd cgroup driver; use cgroupfs paths");
+      case OPT_ROOTLESS:
+      case OPT_CRIU:
+        break;
+      case 'v':
+        print_version ();
+        *exit_code = 0;
+        return -1;
+      case 'h':
+        print_main_help ();
+        *exit_code = 0;
+        return -1;
+      default:
+        *exit_code = 1;
+        return make_error (err, 0, "unknown global option \"%s\" (see 'ocirt --help')", argv[optind - 1]);
+      }
+  if (optind >= argc)
+    {
+      print_main_help ();
+      *exit_code = 1;
+      return -1;
+    }
+  return optind;
+}
+
+int
+main (int argc, char **argv)
+{
+  struct cli_globals g = { .root = DEFAULT_ROOT, .log = { .fd = -1 } };
+  ocirt_error_t err = NULL;
+  const char *log_path = NULL;
+  enum log_format fmt = LOG_FORMAT_TEXT;
+  int exit_code = 1;
+
+  int verb_index = parse_globals (argc, argv, &g, &log_path, &fmt, &exit_code, &err);
+  g.log.format = fmt;
+  if (log_path && log_open (&g.log, log_path, fmt) < 0)
+    {
+      fprintf (stderr, "open log file \"%s\": %s\n", log_path, errno_text (errno));
+      return 1;
+    }
+  if (verb_index < 0)
+    goto out;
+
+  const struct cli_verb *v = cli_find_verb (argv[verb_index]);
+  if (v == NULL)
+    {
+      make_error (&err, 0, "unknown command \"%s\" (see 'ocirt --help')", argv[verb_index]);
+      exit_code = 1;
+      goto out;
+    }
+  /* Absolute from here on: create moves into the bundle (hooks run there,
+   * as in runc), and the shim outlives this working directory. */
+  cleanup_free char *abs_root = NULL;
+  if (g.root[0] != '/')
+    {
+      cleanup_free char *cwd = getcwd (NULL, 0);
+      if (cwd == NULL || asprintf (&abs_root, "%s/%s", cwd, g.root) < 0)
+        {
+          make_error (&err, errno, "--root \"%s\"", g.root);
+          goto out;
+        }
+      g.root = abs_root;
+    }
+  g.ctx.root = g.root;
+  g.ctx.log = &g.log;
+  /* Each verb parses from its own name, as if it were argv[0]. */
+  optind = 1;
+  exit_code = v->run (&g, argc - verb_index, argv + verb_index, &err);
+  /* A verb fails with -1 (exit 1) or -N for a specific code N (exec: 255). */
+  if (exit_code < 0)
+    exit_code = exit_code == -1 ? 1 : -exit_code;
+out:
+  if (err)
+    log_fatal (&g.log, err->message);
+  error_release (&err);
+  log_close (&g.log);
+  return exit_code;
+}

@@ -1,0 +1,35 @@
+/* run.c - `ocirt run`: create and start, and in the foreground wait. */
+#include <stddef.h>
+
+#include "cli.h"
+
+static int
+run_run (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
+{
+  struct create_opts o = { 0 };
+  bool detach = false;
+  int code = 0;
+  int r = cli_parse_create_options (&verb_run, argc, argv, &o, &detach, err);
+  if (r != 0)
+    return r < 0 ? -1 : 0;
+  if (container_run (&g->ctx, &o, detach, &code, err) < 0)
+    return -1;
+  return code;
+}
+
+const struct cli_verb verb_run = {
+  .name = "run",
+  .run = run_run,
+  .usage = "run [options] <container-id>",
+  .summary = "create and start a container; in the foreground, exit with its exit code",
+  .help = "   --bundle DIR, -b DIR      bundle directory (default: current directory)\n"
+          "   --detach, -d              do not wait for the container to exit\n"
+          "   --pid-file FILE           write the container process's host pid to FILE\n"
+          "   --console-socket SOCKET   unix socket that receives the pty master\n"
+          "   --no-pivot                use MS_MOVE and chroot instead of pivot_root\n"
+          "   --preserve-fds N          pass N extra fds (from fd 3) to the container\n"
+          "   --no-new-keyring          accepted for compatibility; has no effect\n"
+          "   --shim auto|always|never  with -d, leave a shim that logs output and records the exit\n"
+          "                             status (auto: unless the caller is a subreaper)\n"
+          "   --log-path FILE           the shim's log (default: <root>/<id>/container.log)\n"
+};

@@ -1,0 +1,163 @@
+/* cgroup.h - the container's control group on v1 (incl. hybrid) and v2.
+ *
+ * Owns: turning linux.cgroupsPath into one path per hierarchy, creating it,
+ * moving a pid in, applying linux.resources, listing/killing/freezing the
+ * processes in it, reading its statistics and watching it for OOM kills
+ * (cgroup_stats.c; v2 device rules are a BPF program, cgroup_bpf.c), and
+ * removing it. It never forks and never touches state files. All functions
+ * are stateless: they take the resolved path.
+ */
+#ifndef OCIRT_CGROUP_H
+#define OCIRT_CGROUP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../../oci/config.h"
+#include "../util/error.h"
+
+enum cgroup_mode
+{
+  CGROUP_MODE_V1,       /* legacy or hybrid: controllers on v1 hierarchies */
+  CGROUP_MODE_V2,       /* unified only */
+};
+
+/* Detect from statfs("/sys/fs/cgroup"). */
+enum cgroup_mode cgroup_detect_mode (void);
+
+/* The path inside each hierarchy: cgroupsPath if set (absolute, or relative
+ * to the root), else "/ocirt/<id>". Returns a malloc'd string. Rejects ".."
+ * components. */
+char *cgroup_resolve_path (const char *cgroups_path, const char *id, ocirt_error_t *err);
+
+/* Create the cgroup in every hierarchy (parents as needed) and move pid in.
+ * A cgroup that already exists and holds processes is refused. On error,
+ * whatever was created is removed again.
+ * With pid <= 0 it only creates (v2: before clone3 with CLONE_INTO_CGROUP,
+ * see cgroup_open_unified). On v2 it also enables, in cgroup.subtree_control
+ * of each ancestor, every controller that ancestor offers. On hybrid hosts
+ * the cgroup2 "unified" mount is joined too, best effort. */
+int cgroup_create_and_enter (const char *path, pid_t pid, ocirt_error_t *err);
+
+/* An O_PATH directory fd of the container's cgroup on a v2 host, for
+ * clone3's CLONE_INTO_CGROUP. Fails on v1/hybrid. */
+int cgroup_open_unified (const char *path, ocirt_error_t *err);
+
+/* Move pid into an existing container cgroup (exec). */
+int cgroup_enter (const char *path, pid_t pid, ocirt_error_t *err);
+
+/* Apply linux.resources. Each failure names the field and the file. */
+int cgroup_apply_resources (const char *path, const struct oci_resources *res, ocirt_error_t *err);
+
+/* The same, for create: when the device rules restrict (v1), the standard
+ * devices and each of linux.devices are allowed after them, as runc does, so
+ * that a "deny all" list still leaves /dev/null & co. and the configured
+ * nodes usable. cgroup_apply_resources is this with no linux.devices. */
+int cgroup_apply_resources_devices (const char *path, const struct oci_resources *res,
+                                    const struct oci_device *devices, size_t n_devices,
+                                    ocirt_error_t *err);
+
+/* The pids in the cgroup (from the pids or first v1 hierarchy / v2 file). */
+int cgroup_pids (const char *path, pid_t **pids, size_t *n, ocirt_error_t *err);
+
+/* Signal every process in it. */
+int cgroup_kill_all (const char *path, int sig, ocirt_error_t *err);
+
+/* Freeze or thaw (v1 freezer.state, v2 cgroup.freeze); waits until done. */
+int cgroup_freeze (const char *path, bool freeze, ocirt_error_t *err);
+bool cgroup_is_frozen (const char *path);
+
+/* Kill what is left and remove the directories (retrying while the kernel
+ * still reports them busy). A missing cgroup is not an error. Also removes
+ * empty parents that ocirt's default path created ("/ocirt"). */
+int cgroup_destroy (const char *path, ocirt_error_t *err);
+
+/* ---- statistics and OOM notification (cgroup_stats.c) ---- */
+
+/* A v1-shaped counter block, as runc reports it ("usage", "swap", ...). */
+struct cgroup_mem_entry
+{
+  uint64_t limit, usage, max, failcnt;
+};
+
+/* One line of blkio.throttle.io_service_bytes or io.stat, runc-shaped. */
+struct cgroup_blkio_entry
+{
+  uint64_t major, minor;
+  char op[16];          /* "Read", "Write", "Sync", "Async", "Discard", "Total" */
+  uint64_t value;
+};
+
+struct cgroup_hugetlb_entry
+{
+  char page_size[16];   /* "2MB" */
+  uint64_t usage, max, failcnt;
+};
+
+struct cgroup_stat_kv
+{
+  char *key;
+  uint64_t value;
+};
+
+/* What `events` reports. Values that a hierarchy or kernel does not offer
+ * stay 0 (and the has_ flags false); nothing here is ever a guess. */
+struct cgroup_stats
+{
+  struct
+  {
+    uint64_t total, kernel, user;           /* nanoseconds */
+    uint64_t *percpu, *percpu_kernel, *percpu_user;
+    size_t n_percpu, n_percpu_kernel, n_percpu_user;
+    bool has_throttling;
+    uint64_t periods, throttled_periods, throttled_time;
+  } cpu;
+  struct
+  {
+    bool has_usage, has_swap, has_kernel, has_kernel_tcp;
+    uint64_t cache;
+    struct cgroup_mem_entry usage, swap, kernel, kernel_tcp;
+    struct cgroup_stat_kv *raw;              /* memory.stat, in file order */
+    size_t n_raw;
+  } memory;
+  struct
+  {
+    bool has_current;
+    uint64_t current, limit;                 /* limit 0: unlimited */
+  } pids;
+  struct
+  {
+    struct cgroup_blkio_entry *service_bytes, *serviced;
+    size_t n_service_bytes, n_serviced;
+  } blkio;
+  struct cgroup_hugetlb_entry *hugetlb;
+  size_t n_hugetlb;
+};
+
+/* Read the statistics of the container's cgroup (v1: every hierarchy that
+ * has them, hybrid's hugetlb from the cgroup2 mount; v2: the one directory).
+ * A missing cgroup is an error; a missing file leaves its fields 0. */
+int cgroup_stats_read (const char *path, struct cgroup_stats *s, ocirt_error_t *err);
+void cgroup_stats_clear (struct cgroup_stats *s);
+
+/* A pollable notification of the cgroup's OOM kills: v1 an eventfd
+ * registered through cgroup.event_control for memory.oom_control, v2 an
+ * inotify watch on memory.events whose oom_kill counter is compared. */
+struct cgroup_oom_watch
+{
+  int fd;                    /* poll it for POLLIN */
+  int ctl_fd;                /* v1: memory.oom_control, kept open */
+  bool v2;
+  uint64_t oom_kills;        /* v2: the last oom_kill seen */
+  char dir[PATH_MAX];        /* the memory cgroup directory */
+};
+
+int cgroup_oom_watch_open (const char *path, struct cgroup_oom_watch *w, ocirt_error_t *err);
+/* After POLLIN: the number of new OOM kills (0 for a spurious wake-up or
+ * the removal of the cgroup), or -1 with *err set. */
+int cgroup_oom_watch_consume (struct cgroup_oom_watch *w, ocirt_error_t *err);
+void cgroup_oom_watch_close (struct cgroup_oom_watch *w);
+
+#endif

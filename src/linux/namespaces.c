@@ -1,0 +1,160 @@
+/* namespaces.c - see namespaces.h. */
+#include "namespaces.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+static const int ns_flags[OCI_NS_COUNT] = {
+  [OCI_NS_PID] = CLONE_NEWPID,     [OCI_NS_NETWORK] = CLONE_NEWNET,
+  [OCI_NS_MOUNT] = CLONE_NEWNS,    [OCI_NS_IPC] = CLONE_NEWIPC,
+  [OCI_NS_UTS] = CLONE_NEWUTS,     [OCI_NS_USER] = CLONE_NEWUSER,
+  [OCI_NS_CGROUP] = CLONE_NEWCGROUP, [OCI_NS_TIME] = CLONE_NEWTIME,
+};
+
+int
+ns_clone_flag (enum oci_namespace_type t)
+{
+  return ns_flags[t];
+}
+
+int
+ns_plan_build (const struct oci_linux *lx, struct ns_plan *plan, ocirt_error_t *err)
+{
+  memset (plan, 0, sizeof *plan);
+  for (int i = 0; i < OCI_NS_COUNT; i++)
+    plan->join_fd[i] = -1;
+  if (lx == NULL)
+    return 0;
+
+  for (size_t i = 0; i < lx->n_namespaces; i++)
+    {
+      const struct oci_namespace *ns = &lx->namespaces[i];
+      if (ns->path)
+        {
+          int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+          if (fd < 0)
+            {
+              ns_plan_close (plan);
+              return make_error (err, errno, "open %s namespace \"%s\"",
+                                 oci_namespace_name (ns->type), ns->path);
+            }
+          plan->join_fd[ns->type] = fd;
+          continue;
+        }
+      if (ns->type == OCI_NS_CGROUP || ns->type == OCI_NS_TIME)
+        plan->unshare_flags |= ns_flags[ns->type];
+      else
+        plan->clone_flags |= ns_flags[ns->type];
+    }
+  return 0;
+}
+
+void
+ns_plan_close (struct ns_plan *plan)
+{
+  for (int i = 0; i < OCI_NS_COUNT; i++)
+    if (plan->join_fd[i] >= 0)
+      {
+        close (plan->join_fd[i]);
+        plan->join_fd[i] = -1;
+      }
+}
+
+int
+ns_join_pid_for_children (const struct ns_plan *plan, ocirt_error_t *err)
+{
+  if (plan->join_fd[OCI_NS_PID] >= 0 && setns (plan->join_fd[OCI_NS_PID], CLONE_NEWPID) < 0)
+    return make_error (err, errno, "join pid namespace");
+  return 0;
+}
+
+static int
+write_time_offsets (const struct oci_linux *lx, ocirt_error_t *err)
+{
+  char buf[128];
+  int len = 0;
+  if (lx->time_monotonic.set)
+    len += snprintf (buf + len, sizeof buf - (size_t) len, "monotonic %lld %u\n",
+                     (long long) lx->time_monotonic.secs, lx->time_monotonic.nanosecs);
+  if (lx->time_boottime.set)
+    len += snprintf (buf + len, sizeof buf - (size_t) len, "boottime %lld %u\n",
+                     (long long) lx->time_boottime.secs, lx->time_boottime.nanosecs);
+  if (len == 0)
+    return 0;
+  /* One write per clock: the kernel accepts several lines, but an error then
+   * cannot say which clock was refused. */
+  char *line = buf;
+  while (*line)
+    {
+      char *nl = strchr (line, '\n');
+      if (write_file_at (AT_FDCWD, "/proc/self/timens_offsets", line,
+                         (size_t) (nl - line + 1), err) < 0)
+        return wrap_error (err, "linux.timeOffsets");
+      line = nl + 1;
+    }
+  return 0;
+}
+
+int
+ns_join_and_unshare (const struct ns_plan *plan, const struct oci_linux *lx,
+                     ocirt_error_t *err)
+{
+  /* user first: joining it grants the capabilities the other setns() calls
+   * are checked against. pid was joined by the parent, and time is joined
+   * last because it only takes effect for the exec'd program. */
+  static const enum oci_namespace_type order[] = {
+    OCI_NS_USER, OCI_NS_IPC, OCI_NS_UTS, OCI_NS_NETWORK, OCI_NS_CGROUP,
+    OCI_NS_MOUNT, OCI_NS_TIME,
+  };
+  for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+    {
+      enum oci_namespace_type t = order[i];
+      if (plan->join_fd[t] >= 0 && setns (plan->join_fd[t], ns_flags[t]) < 0)
+        return make_error (err, errno, "join %s namespace", oci_namespace_name (t));
+    }
+  if (plan->unshare_flags && unshare (plan->unshare_flags) < 0)
+    return make_error (err, errno, "unshare cgroup/time namespace");
+  if ((plan->unshare_flags & CLONE_NEWTIME) && lx)
+    return write_time_offsets (lx, err);
+  return 0;
+}
+
+static int
+write_map (pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n,
+           ocirt_error_t *err)
+{
+  char path[64];
+  cleanup_free char *buf = malloc (n * 36 + 1);
+  size_t len = 0;
+  if (buf == NULL)
+    return make_error (err, errno, "write %s", file);
+  for (size_t i = 0; i < n; i++)
+    len += (size_t) sprintf (buf + len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+  snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
+  /* The kernel accepts a map only in a single write. */
+  if (write_file_at (AT_FDCWD, path, buf, len, err) < 0)
+    return wrap_error (err, "linux.%s", strcmp (file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
+  return 0;
+}
+
+int
+ns_write_id_maps (pid_t pid, const struct oci_linux *lx, ocirt_error_t *err)
+{
+  if (lx->n_uid_mappings && write_map (pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0)
+    return -1;
+  if (lx->n_gid_mappings && write_map (pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0)
+    return -1;
+  return 0;
+}

@@ -1,0 +1,389 @@
+/* exec.c - see exec.h. */
+#include "exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../oci/config.h"
+#include "../linux/capabilities.h"
+#include "../linux/cgroup.h"
+#include "../linux/namespaces.h"
+#include "../linux/seccomp.h"
+#include "../linux/terminal.h"
+#include "../util/cleanup.h"
+#include "../util/fs.h"
+#include "../util/signals.h"
+#include "../util/sync.h"
+#include "init.h"
+
+/* Names of the namespace files under /proc/<pid>/ns. */
+static const char *const proc_ns_names[OCI_NS_COUNT] = {
+  [OCI_NS_PID] = "pid", [OCI_NS_NETWORK] = "net",  [OCI_NS_MOUNT] = "mnt",
+  [OCI_NS_IPC] = "ipc", [OCI_NS_UTS] = "uts",      [OCI_NS_USER] = "user",
+  [OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
+};
+
+/* Everything exec holds; released by exec_release. */
+struct exec_ctx
+{
+  struct container_state st;
+  struct oci_config *cfg;
+  struct oci_process *file_process;   /* parsed --process */
+  struct oci_process process;         /* a view: points into cfg, opts or file_process */
+  struct oci_capabilities caps_view;
+  char **env;                         /* owned array of borrowed strings */
+  char **cap_lists[5];                /* owned arrays of borrowed strings */
+  struct oci_namespace ns_join[OCI_NS_COUNT];
+  char ns_paths[OCI_NS_COUNT][64];
+  struct oci_linux ns_linux;
+  struct ns_plan ns;
+  struct caps_set caps;
+  bool has_caps;
+  scmp_filter_ctx seccomp;
+};
+
+static void
+exec_release (struct exec_ctx *x)
+{
+  state_clear (&x->st);
+  if (x->cfg)
+    oci_config_free (x->cfg);
+  oci_process_free (x->file_process);
+  free (x->env);
+  for (int i = 0; i < 5; i++)
+    free (x->cap_lists[i]);
+  ns_plan_close (&x->ns);
+  if (x->seccomp)
+    seccomp_release (x->seccomp);
+}
+
+static int
+load_container (const struct runtime_ctx *ctx, const char *id, struct exec_ctx *x, ocirt_error_t *err)
+{
+  enum container_status status;
+  cleanup_close int root_fd = -1;
+  cleanup_close int dir_fd = -1;
+  cleanup_free char *json = NULL;
+  size_t len = 0;
+
+  if (container_load (ctx, id, &x->st, &status, err) < 0)
+    return -1;
+  if (status == STATUS_PAUSED)
+    return make_error (err, 0, "cannot exec in a paused container");
+  if (status != STATUS_RUNNING && status != STATUS_CREATED)
+    return make_error (err, 0, "container not running");
+  root_fd = open (ctx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  dir_fd = root_fd < 0 ? -1 : openat (root_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0 || read_file_at (dir_fd, STATE_CONFIG_COPY, 64 << 20, &json, &len, err) < 0)
+    return make_error (err, errno, "read the config of container \"%s\"", id);
+  x->cfg = oci_config_parse (json, len, STATE_CONFIG_COPY, err);
+  return x->cfg ? 0 : -1;
+}
+
+/* Parse "uid[:gid]". */
+static int
+parse_user (const char *s, struct oci_user *u, ocirt_error_t *err)
+{
+  char *end;
+  unsigned long uid = strtoul (s, &end, 10);
+  if (end == s || (*end && *end != ':'))
+    return make_error (err, 0, "--user \"%s\": expected uid[:gid] (numeric)", s);
+  u->uid = (uint32_t) uid;
+  if (*end == ':')
+    {
+      const char *g = end + 1;
+      unsigned long gid = strtoul (g, &end, 10);
+      if (end == g || *end)
+        return make_error (err, 0, "--user \"%s\": expected uid[:gid] (numeric)", s);
+      u->gid = (uint32_t) gid;
+    }
+  return 0;
+}
+
+/* The container's env with -e entries added; an entry replaces one with
+ * the same name. */
+static char **
+merge_env (const struct oci_process *base, const struct exec_opts *o, size_t *n)
+{
+  char **env = calloc (base->n_env + o->n_env + 1, sizeof *env);
+  size_t m = 0;
+  if (env == NULL)
+    return NULL;
+  for (size_t i = 0; i < base->n_env; i++)
+    env[m++] = base->env[i];
+  for (size_t i = 0; i < o->n_env; i++)
+    {
+      size_t klen = strcspn (o->env[i], "=");
+      size_t j;
+      for (j = 0; j < m; j++)
+        if (strncmp (env[j], o->env[i], klen) == 0 && env[j][klen] == '=')
+          break;
+      env[j] = o->env[i];
+      if (j == m)
+        m++;
+    }
+  *n = m;
+  return env;
+}
+
+static char **
+append_caps (char **list, size_t n, const struct exec_opts *o, size_t *out_n)
+{
+  char **all = calloc (n + o->n_caps + 1, sizeof *all);
+  if (all == NULL)
+    return NULL;
+  memcpy (all, list, n * sizeof *all);
+  memcpy (all + n, o->caps, o->n_caps * sizeof *all);
+  *out_n = n + o->n_caps;
+  return all;
+}
+
+static int
+build_process (struct exec_ctx *x, const struct exec_opts *o, ocirt_error_t *err)
+{
+  if (o->process_file)
+    {
+      size_t len = 0;
+      cleanup_free char *json = oci_read_json_file (o->process_file, &len, err);
+      if (json == NULL)
+        return -1;
+      x->file_process = oci_process_parse (json, len, o->process_file, err);
+      if (x->file_process == NULL)
+        return -1;
+      x->process = *x->file_process;
+      if (x->process.n_args == 0)
+        return make_error (err, 0, "%s: .args: the process needs a command", o->process_file);
+      return 0;
+    }
+  if (x->cfg->process == NULL)
+    return make_error (err, 0, "the container's config has no process to base the exec on");
+  if (o->n_args == 0)
+    return make_error (err, 0, "exec: a command is required (or --process FILE)");
+  x->process = *x->cfg->process;
+  x->process.args = o->args;
+  x->process.n_args = o->n_args;
+  x->process.terminal = o->tty;
+  if (o->cwd)
+    x->process.cwd = (char *) o->cwd;
+  x->env = merge_env (x->cfg->process, o, &x->process.n_env);
+  if (x->env == NULL)
+    return make_error (err, errno, "exec: environment");
+  x->process.env = x->env;
+  if (o->user && parse_user (o->user, &x->process.user, err) < 0)
+    return -1;
+  if (o->n_additional_gids)
+    {
+      x->process.user.additional_gids = o->additional_gids;
+      x->process.user.n_additional_gids = o->n_additional_gids;
+    }
+  if (o->no_new_privs)
+    x->process.no_new_privileges = true;
+  if (o->n_caps)
+    {
+      /* --cap adds to every set, as runc's exec does. */
+      const struct oci_capabilities *c = x->cfg->process->capabilities;
+      static const struct oci_capabilities none;
+      if (c == NULL)
+        c = &none;
+      struct oci_capabilities *v = &x->caps_view;
+      if (!(x->cap_lists[0] = v->bounding = append_caps (c->bounding, c->n_bounding, o, &v->n_bounding))
+          || !(x->cap_lists[1] = v->effective = append_caps (c->effective, c->n_effective, o, &v->n_effective))
+          || !(x->cap_lists[2] = v->inheritable
+               = append_caps (c->inheritable, c->n_inheritable, o, &v->n_inheritable))
+          || !(x->cap_lists[3] = v->permitted = append_caps (c->permitted, c->n_permitted, o, &v->n_permitted))
+          || !(x->cap_lists[4] = v->ambient = append_caps (c->ambient, c->n_ambient, o, &v->n_ambient)))
+        return make_error (err, errno, "exec: capabilities");
+      x->process.capabilities = v;
+    }
+  return 0;
+}
+
+/* Join every namespace the container has, through its init's /proc files. */
+static int
+plan_namespaces (struct exec_ctx *x, ocirt_error_t *err)
+{
+  const struct oci_linux *lx = x->cfg->linux_;
+  size_t n = 0;
+  for (size_t i = 0; lx && i < lx->n_namespaces; i++)
+    {
+      enum oci_namespace_type t = lx->namespaces[i].type;
+      snprintf (x->ns_paths[n], sizeof x->ns_paths[n], "/proc/%d/ns/%s", (int) x->st.pid, proc_ns_names[t]);
+      x->ns_join[n].type = t;
+      x->ns_join[n].path = x->ns_paths[n];
+      n++;
+    }
+  x->ns_linux.namespaces = x->ns_join;
+  x->ns_linux.n_namespaces = n;
+  return ns_plan_build (&x->ns_linux, &x->ns, err);
+}
+
+static int
+prepare_security (struct exec_ctx *x, const struct runtime_ctx *ctx, ocirt_error_t *err)
+{
+  cleanup_strv char **warnings = NULL;
+  if (x->process.capabilities)
+    {
+      if (caps_parse (x->process.capabilities, &x->caps, &warnings, err) < 0)
+        return -1;
+      x->has_caps = true;
+    }
+  if (x->cfg->linux_ && x->cfg->linux_->seccomp
+      && seccomp_prepare (x->cfg->linux_->seccomp, &x->seccomp, &warnings, err) < 0)
+    return -1;
+  for (char **w = warnings; w && *w; w++)
+    log_write (ctx->log, "warning", "%s", *w);
+  return 0;
+}
+
+/* Clone the process that joins the container; wait until it has exec'd
+ * (the sync socket closes) or reports why it could not. With a terminal,
+ * the pty master arrives first: it goes to --console-socket, or into
+ * *tty_master for our own proxy. */
+static int
+spawn (struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_pidfd, int *tty_master,
+       ocirt_error_t *err)
+{
+  int sv[2];
+  int pidfd = -1;
+  cleanup_close int proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (proc_fd < 0)
+    return make_error (err, errno, "open /proc");
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    return make_error (err, errno, "socketpair");
+  if (ns_join_pid_for_children (&x->ns, err) < 0)
+    {
+      close (sv[0]);
+      close (sv[1]);
+      return -1;
+    }
+  struct clone_args args = { .flags = CLONE_PIDFD, .pidfd = (uint64_t) (uintptr_t) &pidfd, .exit_signal = SIGCHLD };
+  pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  if (pid < 0)
+    {
+      int saved = errno;
+      close (sv[0]);
+      close (sv[1]);
+      return make_error (err, saved, "clone the exec process");
+    }
+  if (pid == 0)
+    {
+      close (sv[0]);
+      struct init_args a = {
+        .cfg = x->cfg, .id = o->id, .process = &x->process, .exec = true, .ns = &x->ns,
+        .sync_fd = sv[1], .fifo_fd = -1, .proc_fd = proc_fd, .preserve_fds = o->preserve_fds,
+        .caps = x->has_caps ? &x->caps : NULL, .seccomp = x->seccomp,
+      };
+      container_init (&a);
+    }
+  close (sv[1]);
+  cleanup_close int sync_fd = sv[0];
+
+  int r = cgroup_enter (x->st.cgroup_path, pid, err);
+  if (r == 0)
+    r = sync_send (sync_fd, SYNC_GO, 0, NULL, err);
+  while (r == 0)
+    {
+      struct sync_msg msg;
+      cleanup_free char *payload = NULL;
+      ocirt_error_t eof = NULL;
+      /* EOF is success: the socket is close-on-exec. */
+      if (sync_recv (sync_fd, &msg, &payload, &eof) < 0)
+        {
+          error_release (&eof);
+          break;
+        }
+      if (msg.type == SYNC_TERMINAL)
+        r = receive_terminal (sync_fd, o->console_socket, tty_master, err);
+      else if (msg.type == SYNC_ERROR)
+        {
+          make_error (err, 0, "%s", payload);
+          (*err)->errno_value = msg.value;
+          r = -1;
+        }
+      else
+        r = make_error (err, EPROTO, "sync: unexpected message %u", msg.type);
+    }
+  if (r < 0)
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      close (pidfd);
+      return -1;
+    }
+  *out_pid = pid;
+  *out_pidfd = pidfd;
+  return 0;
+}
+
+int
+container_exec (const struct runtime_ctx *ctx, const struct exec_opts *o, int *exit_code, ocirt_error_t *err)
+{
+  struct exec_ctx x;
+  sigset_t all, old;
+  pid_t pid = 0;
+  cleanup_close int pidfd = -1;
+  cleanup_close int tty_master = -1;
+  int ret = -1;
+
+  memset (&x, 0, sizeof x);
+  for (int i = 0; i < OCI_NS_COUNT; i++)
+    x.ns.join_fd[i] = -1;
+  *exit_code = 0;
+  if (state_validate_id (o->id, err) < 0 || load_container (ctx, o->id, &x, err) < 0
+      || build_process (&x, o, err) < 0 || prepare_security (&x, ctx, err) < 0
+      || plan_namespaces (&x, err) < 0)
+    goto out;
+  if (x.process.terminal && !o->console_socket && o->detach)
+    {
+      make_error (err, 0, "cannot allocate tty if ocirt will detach without setting console socket");
+      goto out;
+    }
+  if (o->console_socket && !x.process.terminal)
+    {
+      make_error (err, 0, "cannot use console socket if the process does not use a terminal");
+      goto out;
+    }
+  sigfillset (&all);
+  if (!o->detach)
+    sigprocmask (SIG_BLOCK, &all, &old);
+  if (spawn (&x, o, &pid, &pidfd, &tty_master, err) < 0
+      || (o->pid_file && write_pid_file (o->pid_file, pid, err) < 0))
+    {
+      if (!o->detach)
+        sigprocmask (SIG_SETMASK, &old, NULL);
+      goto out;
+    }
+  if (!o->detach && tty_master >= 0)
+    {
+      int status = 0;
+      ocirt_error_t perr = NULL;
+      if (terminal_proxy (tty_master, pidfd, &perr) < 0)
+        log_write (ctx->log, "warning", "%s", perr->message);
+      error_release (&perr);
+      waitpid (pid, &status, 0);
+      *exit_code = exit_code_of (status);
+      sigprocmask (SIG_SETMASK, &old, NULL);
+    }
+  else if (!o->detach)
+    {
+      *exit_code = exit_code_of (wait_forwarding_signals (pid, &all));
+      sigprocmask (SIG_SETMASK, &old, NULL);
+    }
+  ret = 0;
+out:
+  exec_release (&x);
+  if (ret < 0)
+    wrap_error (err, "exec in container \"%s\"", o->id);
+  return ret;
+}

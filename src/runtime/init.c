@@ -1,0 +1,408 @@
+/* init.c - see init.h.
+ *
+ * The privileged steps, in order (bubblewrap-style: short and auditable):
+ *   1. wait for the parent's go (cgroup joined, id maps written)
+ *   2. join namespaces given by path; unshare cgroup/time namespaces
+ *   3. become root of the user namespace; new session
+ *   4. oom_score_adj (needs the host /proc, so before the mounts)
+ *   5. rootfs: mounts, /dev, hostname, pivot_root, sysctl, masked/ro paths
+ *   6. resolve the executable and environment (errors still reach `create`)
+ *   7. tell the parent we are ready; block on the exec fifo until `start`
+ *   8. rlimits, user, capabilities, cwd, no_new_privs, fds, seccomp, exec
+ * Steps 1-6 report failures to the parent; after 7 the parent has gone, so
+ * failures go to the container's stderr.
+ *
+ * `ocirt exec` runs the same sequence with every namespace joined, no step 5,
+ * and no fifo: its parent waits for the sync socket to close at execve.
+ */
+#include "init.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/close_range.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../linux/process.h"
+#include "hooks.h"
+#include "container.h"
+#include "../linux/rlimits.h"
+#include "../linux/rootfs.h"
+#include "../linux/scheduling.h"
+#include "../linux/terminal.h"
+#include "../linux/seccomp.h"
+#include "../util/cleanup.h"
+#include "../util/signals.h"
+#include "../util/sync.h"
+
+struct exec_plan
+{
+  char *path;
+  char **env;
+};
+
+static int
+enter_namespaces (const struct init_args *a, ocirt_error_t *err)
+{
+  const struct oci_linux *lx = a->cfg->linux_;
+
+  if (ns_join_and_unshare (a->ns, lx, err) < 0)
+    return -1;
+  if (a->ns->clone_flags & CLONE_NEWUSER || a->ns->join_fd[OCI_NS_USER] >= 0)
+    {
+      /* Until now we kept the host uid; become the namespace's root so the
+       * mounts below are done with its capabilities. */
+      if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+        return make_error (err, errno, "become root in the user namespace (is uid/gid 0 mapped?)");
+    }
+  /* A session of its own, as runc's init has: a signal to the caller's
+   * process group must not reach the container. An exec'd process stays in
+   * the caller's session unless it gets a terminal. */
+  if ((!a->exec || a->process->terminal) && setsid () < 0)
+    return make_error (err, errno, "setsid");
+  return 0;
+}
+
+/* The state a hook run by the init reads: the container as it sees
+ * itself (pid 1 in its own pid namespace). */
+static int
+run_container_hooks (const struct init_args *a, const struct oci_hook_list *hooks, const char *kind,
+                     enum container_status status, ocirt_error_t *err)
+{
+  if (hooks->n_hooks == 0)
+    return 0;
+  struct container_state st = {
+    .oci_version = a->cfg->oci_version, .id = (char *) a->id, .pid = getpid (),
+    .bundle = (char *) a->bundle, .rootfs = (char *) a->rootfs,
+  };
+  cleanup_free char *json = container_state_json (&st, status);
+  if (json == NULL)
+    return make_error (err, ENOMEM, "%s hooks: state", kind);
+  return hooks_run (hooks, kind, json, err);
+}
+
+/* prestart and createRuntime run in the runtime namespace: ask the parent,
+ * now that our namespaces exist and before the rootfs is set up. */
+static int
+request_runtime_hooks (const struct init_args *a, ocirt_error_t *err)
+{
+  if (a->cfg->hooks.prestart.n_hooks == 0 && a->cfg->hooks.create_runtime.n_hooks == 0)
+    return 0;
+  if (sync_send (a->sync_fd, SYNC_HOOKS, 0, NULL, err) < 0)
+    return -1;
+  return sync_expect (a->sync_fd, SYNC_HOOKS_DONE, NULL, err);
+}
+
+/* process.terminal: a pty from the container's own devpts. The master goes
+ * to the parent (for --console-socket or its proxy) and is closed here, so
+ * the container never holds it; the slave becomes stdio and the
+ * controlling terminal. */
+static int
+setup_terminal (const struct init_args *a, bool bind_console, ocirt_error_t *err)
+{
+  const struct oci_process *p = a->process;
+  cleanup_free char *name = NULL;
+  cleanup_close int master = -1;
+  if (!p->terminal)
+    return 0;
+  cleanup_close int slave = terminal_open_in_container (&master, &name, err);
+  if (slave < 0)
+    return -1;
+  if (p->has_console_size && terminal_set_size (master, p->console_height, p->console_width, err) < 0)
+    return -1;
+  if (bind_console && terminal_bind_console (name, err) < 0)
+    return -1;
+  /* Wait until the parent has placed (and, for its proxy, sized) the
+   * master, so that the program never sees a 0x0 terminal. */
+  if (sync_send (a->sync_fd, SYNC_TERMINAL, 0, NULL, err) < 0 || fd_send (a->sync_fd, master, name, err) < 0
+      || sync_expect (a->sync_fd, SYNC_TERMINAL_DONE, NULL, err) < 0)
+    return -1;
+  return terminal_setup_stdio (slave, err);
+}
+
+static int
+build_root (const struct init_args *a, ocirt_error_t *err)
+{
+  const struct oci_config *cfg = a->cfg;
+
+  /* Relative bind-mount sources are relative to the bundle, as in runc. */
+  if (chdir (a->bundle) < 0)
+    return make_error (err, errno, "chdir to bundle \"%s\"", a->bundle);
+  if (rootfs_prepare (cfg, a->rootfs, err) < 0)
+    return -1;
+  /* createContainer: in the container's namespaces, mounts done, before
+   * pivot_root (so its path still resolves in the runtime's view). */
+  if (run_container_hooks (a, &cfg->hooks.create_container, "createContainer", STATUS_CREATING, err) < 0)
+    return -1;
+  if (process_set_hostname (cfg, err) < 0)
+    return -1;
+  if (rootfs_pivot (a->rootfs, a->no_pivot, err) < 0)
+    return -1;
+  /* Before /dev and / may become read-only: /dev/console is bound here. */
+  if (setup_terminal (a, true, err) < 0)
+    return -1;
+  /* sysctl writes go to the container's own /proc, and must precede the
+   * read-only remount of /proc/sys in rootfs_finalize. */
+  if (process_apply_sysctl (cfg->linux_, err) < 0)
+    return -1;
+  return rootfs_finalize (cfg, err);
+}
+
+static int
+prepare_exec (const struct init_args *a, struct exec_plan *x, ocirt_error_t *err)
+{
+  if (process_find_executable (a->process, &x->path, err) < 0)
+    return -1;
+  x->env = process_build_env (a->process, err);
+  return x->env ? 0 : -1;
+}
+
+/* Block until `ocirt start` opens the fifo for reading. The fifo was opened
+ * O_PATH before pivot_root; reopening it through the host /proc works from
+ * inside the new root and with any uid the fifo's mode (0622) allows. */
+static int
+wait_for_start (const struct init_args *a, int *start_fd, ocirt_error_t *err)
+{
+  char path[64];
+  /* `run` has no fifo: it starts at once, so startContainer runs now. */
+  if (a->fifo_fd < 0)
+    return run_container_hooks (a, &a->cfg->hooks.start_container, "startContainer", STATUS_CREATED, err);
+  snprintf (path, sizeof path, "self/fd/%d", a->fifo_fd);
+  cleanup_close int fd = openat (a->proc_fd, path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return make_error (err, errno, "open exec fifo");
+  /* startContainer runs once `start` has been called, in the container, and
+   * its verdict goes back to `start` through the fifo: "0" to go on, or
+   * "E<message>". The fifo closes at execve, which `start` waits for. */
+  if (run_container_hooks (a, &a->cfg->hooks.start_container, "startContainer", STATUS_CREATED, err) < 0)
+    {
+      cleanup_free char *msg = NULL;
+      if (asprintf (&msg, "E%s", (*err)->message) > 0 && write (fd, msg, strlen (msg)) < 0)
+        return -1;
+      return -1;
+    }
+  if (write (fd, "0", 1) != 1)
+    return make_error (err, errno, "write exec fifo");
+  /* Left open on purpose: it is close-on-exec, so its closing tells
+   * `start` that the user's program has been executed, and until then a
+   * failure can still be written to `start` (see fail). */
+  *start_fd = steal_fd (&fd);
+  return 0;
+}
+
+/* Load the filter; with SCMP_ACT_NOTIFY, hand its listener fd and our
+ * state to the agent over the socket connected before pivot_root. */
+static int
+load_seccomp (const struct init_args *a, int listener, pid_t host_pid, ocirt_error_t *err)
+{
+  const struct oci_seccomp *sc = a->cfg->linux_->seccomp;
+  int notify_fd = -1;
+  if (seccomp_install (a->seccomp, sc, &notify_fd, err) < 0)
+    return -1;
+  if (notify_fd < 0)
+    return 0;
+  /* The agent acts on the process from the host: the pid as the runtime
+   * sees it (runtime-spec), not 1. */
+  struct container_state st = {
+    .oci_version = a->cfg->oci_version, .id = (char *) a->id, .pid = host_pid,
+    .bundle = (char *) a->bundle, .rootfs = (char *) a->rootfs,
+  };
+  cleanup_free char *state = container_state_json (&st, STATUS_RUNNING);
+  cleanup_free char *payload = state ? seccomp_listener_payload (sc->listener_metadata, host_pid, state) : NULL;
+  int r = payload ? seccomp_send_notify_fd_on (listener, notify_fd, payload, err)
+                  : make_error (err, ENOMEM, "seccomp listener payload");
+  close (notify_fd);
+  close (listener);
+  return r;
+}
+
+/* Our pid in the host's pid namespace, read through the host /proc while
+ * we still hold it ("self" there resolves in the host's namespace). */
+static pid_t
+host_pid_of_self (const struct init_args *a)
+{
+  char buf[32];
+  ssize_t n = a->proc_fd >= 0 ? readlinkat (a->proc_fd, "self", buf, sizeof buf - 1) : -1;
+  if (n <= 0)
+    return getpid ();
+  buf[n] = '\0';
+  return (pid_t) strtol (buf, NULL, 10);
+}
+
+static int
+drop_privileges (const struct init_args *a, int listener, ocirt_error_t *err)
+{
+  const struct oci_process *p = a->process;
+  bool nnp = p->no_new_privileges;
+  pid_t host_pid = host_pid_of_self (a);
+
+  /* The host's /proc must be gone before anything is resolved against the
+   * container's cwd: a cwd of /proc/self/fd/<this fd> would otherwise put
+   * the process in the host's /proc (the CVE-2024-21626 class). */
+  if (a->proc_fd >= 0)
+    close (a->proc_fd);
+  if (scheduling_apply (p, err) < 0
+      || personality_apply (a->cfg->linux_ ? a->cfg->linux_->personality : NULL, err) < 0)
+    return -1;
+  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the
+   * capability drop below may remove: load it first then (as runc does). */
+  if (a->seccomp && !nnp && load_seccomp (a, listener, host_pid, err) < 0)
+    return -1;
+  /* Keep the permitted set across setuid, so the configured capabilities can
+   * still be applied to a non-root user afterwards. */
+  if (a->caps && prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return make_error (err, errno, "prctl PR_SET_KEEPCAPS");
+  if (process_set_user (&p->user, err) < 0)
+    return -1;
+  if (a->caps)
+    {
+      if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+        return make_error (err, errno, "prctl PR_SET_KEEPCAPS");
+      if (caps_apply (a->caps, NULL, err) < 0)
+        return -1;
+    }
+  if (process_enter_cwd (p, err) < 0)
+    return -1;
+  if (nnp && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return make_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+  if (process_close_leaked_fds (a->preserve_fds, err) < 0)
+    return -1;
+  /* The filter goes last, so that no setup syscall has to be allowed by it. */
+  if (a->seccomp && nnp && load_seccomp (a, listener, host_pid, err) < 0)
+    return -1;
+  return 0;
+}
+
+__attribute__ ((noreturn)) static void
+fail (const struct init_args *a, bool parent_waiting, int start_fd, ocirt_error_t err)
+{
+  if (parent_waiting)
+    sync_send_error (a->sync_fd, err);
+  else
+    {
+      /* `start` waits on the fifo until execve: after its "0", an
+       * "E<message>" tells it the process never ran (an argument list too
+       * long, a refused setuid...). */
+      if (start_fd >= 0 && dprintf (start_fd, "E%s", err->message) < 0)
+        {
+          /* best effort: stderr below still has it */
+        }
+      /* `start` has returned already; the container's stderr is the only
+       * place left that someone reads. */
+      dprintf (STDERR_FILENO, "ocirt: %s\n", err->message);
+      /* A run in the foreground still listens on the socket. */
+      sync_send_error (a->sync_fd, err);
+    }
+  _exit (err->errno_value == ENOENT ? 127 : err->errno_value == EACCES ? 126 : 255);
+}
+
+static int
+cmp_int (const void *a, const void *b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+/* Close every inherited fd the init does not need, now rather than at exec:
+ * the init may wait for `start` a long time, and meanwhile it must not hold
+ * the state dir's flock (a lock belongs to the open file, which the clone
+ * shares) nor a caller's pipe whose reader waits for EOF. */
+static void
+close_inherited_fds (const struct init_args *a)
+{
+  int keep[OCI_NS_COUNT + 4];
+  int n = 0;
+  keep[n++] = a->sync_fd;
+  keep[n++] = a->fifo_fd;
+  keep[n++] = a->proc_fd;
+  for (int i = 0; i < OCI_NS_COUNT; i++)
+    keep[n++] = a->ns->join_fd[i];
+  qsort (keep, (size_t) n, sizeof keep[0], cmp_int);
+  unsigned int from = 3 + (unsigned int) a->preserve_fds;
+  for (int i = 0; i < n; i++)
+    {
+      if (keep[i] < (int) from)
+        continue;
+      if ((unsigned int) keep[i] > from)
+        syscall (SYS_close_range, from, (unsigned int) keep[i] - 1, 0);
+      from = (unsigned int) keep[i] + 1;
+    }
+  syscall (SYS_close_range, from, ~0U, 0);
+}
+
+void
+container_init (const struct init_args *a)
+{
+  ocirt_error_t err = NULL;
+  struct exec_plan x = { 0 };
+  int start_fd = -1;
+
+  /* First, while every fd is still open: the shim hands over the pipes. */
+  for (int i = 0; a->stdio && i < 3; i++)
+    if (dup2 (a->stdio[i], i) < 0)
+      _exit (255);
+  close_inherited_fds (a);
+  /* A process that joins the container is, until execve, an image of ocirt
+   * inside the container's pid namespace: not dumpable, so the container
+   * cannot open it through /proc/<pid>/exe (the CVE-2019-5736 class). */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* execCPUAffinity (exec only; the spec exempts the init): "initial"
+   * while the process is still the runtime's, "final" once the parent has
+   * moved it into the container's cgroup, whose cpuset may narrow it. */
+  if (a->exec && cpu_affinity_apply (a->process->exec_cpu_affinity_initial, &err) < 0)
+    fail (a, true, -1, err);
+  if (sync_expect (a->sync_fd, SYNC_GO, NULL, &err) < 0)
+    _exit (255);
+  if (a->exec && cpu_affinity_apply (a->process->exec_cpu_affinity_final, &err) < 0)
+    fail (a, true, -1, err);
+  if (enter_namespaces (a, &err) < 0 || (!a->exec && request_runtime_hooks (a, &err) < 0))
+    fail (a, true, -1, err);
+  int listener_fd = -1;
+  if (a->seccomp && a->cfg->linux_ && seccomp_uses_notify (a->cfg->linux_->seccomp)
+      && (listener_fd = seccomp_listener_connect (a->cfg->linux_->seccomp->listener_path, &err)) < 0)
+    fail (a, true, -1, err);
+  if (!a->exec)
+    {
+      if (process_set_oom_score_adj (a->process, &err) < 0 || build_root (a, &err) < 0)
+        fail (a, true, -1, err);
+    }
+  else if (setup_terminal (a, false, &err) < 0)
+    fail (a, true, -1, err);
+  /* rlimits while the parent still waits, as runc sets them at its ready
+   * handshake: a limit the kernel refuses fails `create` (podman maps its
+   * "operation not permitted" to 126), not the container after `start`. */
+  if (prepare_exec (a, &x, &err) < 0
+      || rlimits_apply (a->process->rlimits, a->process->n_rlimits, &err) < 0)
+    fail (a, true, -1, err);
+  /* The listener path is a host path: connect while it still resolves. For
+   * the init that is now (after pivot_root it would not); exec is already
+   * in the container's mount namespace, so it uses the path as given there. */
+  int listener = -1;
+  const struct oci_seccomp *sc = a->cfg->linux_ ? a->cfg->linux_->seccomp : NULL;
+  if (a->seccomp && seccomp_uses_notify (sc) && (listener = listener_fd) < 0)
+    {
+      make_error (&err, 0, "linux.seccomp.listenerPath: not connected");
+      fail (a, true, -1, err);
+    }
+  if (a->exec)
+    {
+      if (drop_privileges (a, listener, &err) < 0)
+        fail (a, true, -1, err);
+    }
+  else
+    {
+      if (sync_send (a->sync_fd, SYNC_READY, 0, NULL, &err) < 0)
+        _exit (255);
+      if (wait_for_start (a, &start_fd, &err) < 0 || drop_privileges (a, listener, &err) < 0)
+        fail (a, false, start_fd, err);
+    }
+  signals_reset_for_exec ();
+  execve (x.path, a->process->args, x.env);
+  make_error (&err, errno, "exec \"%s\"", x.path);
+  fail (a, a->exec, start_fd, err);
+}

@@ -1,0 +1,331 @@
+/* pump.c - producer and consumer threads of the shim's log pipeline.
+ * See pump.h for the contract.
+ */
+#include "pump.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../util/cleanup.h"
+#include "logfile.h"
+#include "ringbuf.h"
+
+_Static_assert (RINGBUF_STREAM_STDOUT == LOGFILE_STREAM_STDOUT
+                && RINGBUF_STREAM_STDERR == LOGFILE_STREAM_STDERR,
+                "stream ids pass from the ring to the log file unchanged");
+
+/* Up to this much is read per read(2); more than a default pipe holds, so
+ * a pipe enlarged with F_SETPIPE_SZ is emptied in one call too. */
+#define READ_CHUNK (256 * 1024)
+/* Kernel buffer asked for each container pipe: the default
+ * /proc/sys/fs/pipe-max-size, so unprivileged shims get it too. */
+#define PIPE_SIZE (1024 * 1024)
+/* How long the consumer waits for more output before it writes out what it
+ * holds: long enough to gather a steady stream into large writes, short
+ * enough that `ocirt logs -f` looks live. */
+#define FLUSH_DELAY_MS 5
+/* Released ring space wakes the producer while the consumer goes on. */
+#define RELEASE_EVERY (128 * 1024)
+
+struct pipe_source
+{
+  int fd;
+  uint8_t stream;
+};
+
+struct log_pump
+{
+  struct pipe_source sources[2];
+  int epoll_fd;
+  struct ringbuf *ring;
+  struct logfile_writer *writer;
+  pthread_t producer, consumer;
+  ocirt_error_t producer_err;  /* owned by the producer until joined */
+  ocirt_error_t consumer_err;  /* owned by the consumer until joined */
+};
+
+static int64_t
+now_ns (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void
+source_close (struct log_pump *p, struct pipe_source *s)
+{
+  epoll_ctl (p->epoll_fd, EPOLL_CTL_DEL, s->fd, NULL);
+  close (s->fd);
+  s->fd = -1;
+}
+
+/* One read from a ready pipe, straight into the ring. Returns false once
+ * the source is finished. */
+static bool
+pump_source (struct log_pump *p, struct pipe_source *s)
+{
+  void *dst;
+  /* Blocks while the ring is full: back-pressure on the container. Fails
+   * only after close, which only this thread does. */
+  ssize_t room = ringbuf_reserve (p->ring, READ_CHUNK, &dst);
+  ssize_t n;
+
+  if (room < 0)
+    return true;
+  n = read (s->fd, dst, (size_t) room);
+  ringbuf_commit (p->ring, s->stream, now_ns (), n > 0 ? (size_t) n : 0);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return true;
+  if (n < 0)
+    {
+      make_error (&p->producer_err, errno, "read container %s",
+                  s->stream == RINGBUF_STREAM_STDOUT ? "stdout" : "stderr");
+      source_close (p, s);
+      return false;
+    }
+  if (n == 0)
+    {
+      source_close (p, s);
+      return false;
+    }
+  return true;
+}
+
+static void *
+producer_main (void *arg)
+{
+  struct log_pump *p = arg;
+  int open;
+
+  pthread_setname_np (pthread_self (), "log-producer");
+  open = (p->sources[0].fd >= 0) + (p->sources[1].fd >= 0);
+
+  while (open > 0)
+    {
+      struct epoll_event ev[2];
+      int n = epoll_wait (p->epoll_fd, ev, 2, -1);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          make_error (&p->producer_err, errno, "wait for container output");
+          break;
+        }
+      for (int i = 0; i < n; i++)
+        {
+          struct pipe_source *s = ev[i].data.ptr;
+          if (s->fd >= 0 && ! pump_source (p, s))
+            open--;
+        }
+    }
+  ringbuf_close (p->ring);
+  return NULL;
+}
+
+/* Give the records handed out so far back to the ring, once the log file
+ * has them: the writer's queued output points into the ring. */
+static void
+release_written (struct log_pump *p, struct ringbuf_batch *batch, bool *failed)
+{
+  if (! *failed && logfile_writer_write_queued (p->writer, &p->consumer_err) < 0)
+    *failed = true;
+  ringbuf_release (p->ring, batch);
+}
+
+static void
+consume_batch (struct log_pump *p, struct ringbuf_batch *batch, bool *failed)
+{
+  struct ringbuf_chunk c;
+
+  while (ringbuf_batch_next (batch, &c))
+    {
+      if (! *failed
+          && logfile_queue_chunk (p->writer, c.stream, c.timestamp_ns, c.data, c.len,
+                                  &p->consumer_err) < 0)
+        *failed = true;
+      if (batch->consumed >= RELEASE_EVERY)
+        release_written (p, batch, failed);
+    }
+  release_written (p, batch, failed);
+}
+
+static void *
+consumer_main (void *arg)
+{
+  struct log_pump *p = arg;
+  bool failed = false;
+
+  pthread_setname_np (pthread_self (), "log-consumer");
+  for (;;)
+    {
+      struct ringbuf_batch batch;
+      ssize_t n = ringbuf_acquire (p->ring, &batch, FLUSH_DELAY_MS);
+
+      if (n < 0)
+        {
+          /* The container went quiet: let readers of the file see it all. */
+          if (! failed && logfile_writer_flush (p->writer, &p->consumer_err) < 0)
+            failed = true;
+          n = ringbuf_acquire (p->ring, &batch, -1);
+        }
+      if (n == 0)
+        break;
+      consume_batch (p, &batch, &failed);
+    }
+  if (failed)
+    {
+      /* Already failing: the first error is the one worth reporting. */
+      cleanup_error ocirt_error_t ignored = NULL;
+      logfile_writer_close (steal_pointer (&p->writer), &ignored);
+    }
+  else
+    logfile_writer_close (steal_pointer (&p->writer), &p->consumer_err);
+  return NULL;
+}
+
+static void
+pump_free (struct log_pump *p)
+{
+  cleanup_error ocirt_error_t ignored = NULL;
+
+  for (int i = 0; i < 2; i++)
+    if (p->sources[i].fd >= 0)
+      close (p->sources[i].fd);
+  if (p->epoll_fd >= 0)
+    close (p->epoll_fd);
+  logfile_writer_close (p->writer, &ignored);
+  ringbuf_free (p->ring);
+  error_release (&p->producer_err);
+  error_release (&p->consumer_err);
+  free (p);
+}
+
+static int
+watch_sources (struct log_pump *p, ocirt_error_t *err)
+{
+  p->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+  if (p->epoll_fd < 0)
+    return make_error (err, errno, "create epoll for container output");
+  for (int i = 0; i < 2; i++)
+    {
+      struct pipe_source *s = &p->sources[i];
+      struct epoll_event ev = { .events = EPOLLIN, .data.ptr = s };
+
+      if (s->fd < 0)
+        continue;
+      /* A bigger pipe lets the container run ahead while the producer is
+       * off the CPU, and lets one read take more: fewer context switches
+       * per byte. Best effort: pipe-max-size may refuse it. */
+      fcntl (s->fd, F_SETPIPE_SZ, PIPE_SIZE);
+      /* A spurious wake-up must not block the thread that serves both
+       * pipes in a read() of one. */
+      if (fcntl (s->fd, F_SETFL, fcntl (s->fd, F_GETFL) | O_NONBLOCK) < 0)
+        return make_error (err, errno, "set container output non-blocking");
+      if (epoll_ctl (p->epoll_fd, EPOLL_CTL_ADD, s->fd, &ev) < 0)
+        return make_error (err, errno, "watch container output");
+    }
+  return 0;
+}
+
+/* Both threads start with every signal blocked, so signals for the shim
+ * (SIGCHLD, forwarded SIGTERM, ...) keep going to its main thread. */
+static int
+start_threads (struct log_pump *p, ocirt_error_t *err)
+{
+  sigset_t all, old;
+  int r;
+
+  sigfillset (&all);
+  pthread_sigmask (SIG_SETMASK, &all, &old);
+  /* The consumer first: a producer without a consumer would block forever
+   * once the ring is full. */
+  r = pthread_create (&p->consumer, NULL, consumer_main, p);
+  if (r == 0)
+    {
+      r = pthread_create (&p->producer, NULL, producer_main, p);
+      if (r != 0)
+        {
+          ringbuf_close (p->ring);
+          pthread_join (p->consumer, NULL);
+        }
+    }
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  if (r != 0)
+    return make_error (err, r, "start log pump thread");
+  return 0;
+}
+
+struct log_pump *
+log_pump_start (int stdout_fd, int stderr_fd, const char *log_path, size_t buffer_bytes,
+                ocirt_error_t *err)
+{
+  struct log_pump *p = calloc (1, sizeof *p);
+
+  if (p == NULL)
+    {
+      if (stdout_fd >= 0)
+        close (stdout_fd);
+      if (stderr_fd >= 0)
+        close (stderr_fd);
+      make_error (err, errno, "allocate log pump");
+      return NULL;
+    }
+  p->sources[0] = (struct pipe_source) { stdout_fd, RINGBUF_STREAM_STDOUT };
+  p->sources[1] = (struct pipe_source) { stderr_fd, RINGBUF_STREAM_STDERR };
+  p->epoll_fd = -1;
+  p->ring = ringbuf_new (buffer_bytes ? buffer_bytes : LOG_PUMP_DEFAULT_BUFFER);
+  if (p->ring == NULL)
+    {
+      make_error (err, errno, "allocate log pump");
+      pump_free (p);
+      return NULL;
+    }
+  p->writer = logfile_writer_open (log_path, err);
+  if (p->writer == NULL || watch_sources (p, err) < 0 || start_threads (p, err) < 0)
+    {
+      pump_free (p);
+      return NULL;
+    }
+  return p;
+}
+
+int
+log_pump_join (struct log_pump *p, ocirt_error_t *err)
+{
+  int ret = 0;
+
+  pthread_join (p->producer, NULL);
+  pthread_join (p->consumer, NULL);
+  /* A read error explains a short log better than a write error after it. */
+  if (p->producer_err != NULL || p->consumer_err != NULL)
+    {
+      ocirt_error_t *first = p->producer_err != NULL ? &p->producer_err : &p->consumer_err;
+      error_release (err);
+      *err = steal_pointer (first);
+      ret = -1;
+    }
+  pump_free (p);
+  return ret;
+}
+
+int
+log_pump_run (int stdout_fd, int stderr_fd, const char *log_path, size_t buffer_bytes,
+              ocirt_error_t *err)
+{
+  struct log_pump *p = log_pump_start (stdout_fd, stderr_fd, log_path, buffer_bytes, err);
+
+  if (p == NULL)
+    return -1;
+  return log_pump_join (p, err);
+}

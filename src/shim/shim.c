@@ -1,0 +1,304 @@
+/* shim.c - see shim.h. */
+#include "shim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../linux/monitor.h"
+#include "../util/cleanup.h"
+#include "../util/signals.h"
+#include "pump.h"
+
+/* The bounded buffer between the pipe reader and the log writer. */
+#define SHIM_LOG_BUFFER (1024 * 1024)
+
+int
+shim_mode_parse (const char *s, enum shim_mode *mode)
+{
+  if (strcmp (s, "auto") == 0)
+    *mode = SHIM_AUTO;
+  else if (strcmp (s, "always") == 0)
+    *mode = SHIM_ALWAYS;
+  else if (strcmp (s, "never") == 0)
+    *mode = SHIM_NEVER;
+  else
+    return -1;
+  return 0;
+}
+
+/* Orphan a grandchild and see who adopts it: our parent only if it is a
+ * child subreaper. */
+static bool
+parent_is_subreaper (void)
+{
+  int p[2];
+  pid_t adopter = 0;
+  pid_t parent = getppid ();
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return false;
+  pid_t child = fork ();
+  if (child < 0)
+    {
+      close (p[0]);
+      close (p[1]);
+      return false;
+    }
+  if (child == 0)
+    {
+      pid_t me = getpid ();
+      if (fork () == 0)
+        {
+          /* Wait until our parent has exited and we have been adopted. */
+          while (getppid () == me)
+            usleep (50);
+          pid_t now = getppid ();
+          if (write (p[1], &now, sizeof now) < 0)
+            _exit (1);
+          _exit (0);
+        }
+      _exit (0);
+    }
+  close (p[1]);
+  waitpid (child, NULL, 0);
+  if (read (p[0], &adopter, sizeof adopter) != sizeof adopter)
+    adopter = 0;
+  close (p[0]);
+  return adopter == parent;
+}
+
+bool
+shim_wanted (enum shim_mode mode)
+{
+  const char *env = getenv ("OCIRT_SHIM");
+  if (mode == SHIM_AUTO && env)
+    shim_mode_parse (env, &mode);
+  if (mode != SHIM_AUTO)
+    return mode == SHIM_ALWAYS;
+  return !parent_is_subreaper ();
+}
+
+/* The container's stdio: /dev/null for stdin, and a pipe each for stdout
+ * and stderr whose read ends the shim keeps. */
+static int
+setup_stdio (struct shim *s, ocirt_error_t *err)
+{
+  int out[2], errp[2];
+  if (pipe2 (out, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0)
+    return make_error (err, errno, "shim: create pipes");
+  s->stdio[0] = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (s->stdio[0] < 0)
+    return make_error (err, errno, "shim: open /dev/null");
+  s->stdio[1] = out[1];
+  s->stdio[2] = errp[1];
+  s->out_read = out[0];
+  s->err_read = errp[0];
+  return 0;
+}
+
+pid_t
+shim_fork (struct shim *s, ocirt_error_t *err)
+{
+  int report[2];
+  if (pipe2 (report, O_CLOEXEC) < 0)
+    return make_error (err, errno, "shim: create report pipe");
+  pid_t pid = fork ();
+  if (pid < 0)
+    {
+      close (report[0]);
+      close (report[1]);
+      return make_error (err, errno, "shim: fork");
+    }
+  if (pid > 0)
+    {
+      close (report[1]);
+      s->report_fd = report[0];
+      return pid;
+    }
+  close (report[0]);
+  s->report_fd = report[1];
+  /* Its own session, so the caller's terminal and process group signals
+   * do not reach it; a subreaper, so every orphan of the container comes
+   * to it to be reaped. */
+  setsid ();
+  prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  prctl (PR_SET_NAME, "ocirt-shim", 0, 0, 0);
+  if (setup_stdio (s, err) < 0)
+    {
+      shim_report (s, *err);
+      _exit (1);
+    }
+  return 0;
+}
+
+int
+shim_wait_report (int report_fd, ocirt_error_t *err)
+{
+  char buf[8192];
+  size_t len = 0;
+  for (;;)
+    {
+      ssize_t r = read (report_fd, buf + len, sizeof buf - 1 - len);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        break;
+      len += (size_t) r;
+      if (len == sizeof buf - 1)
+        break;
+    }
+  close (report_fd);
+  buf[len] = '\0';
+  if (len == 0)
+    return make_error (err, 0, "the shim exited without reporting the create");
+  if (strcmp (buf, "ok") == 0)
+    return 0;
+  return make_error (err, 0, "%s", buf);
+}
+
+void
+shim_report (struct shim *s, ocirt_error_t err)
+{
+  const char *msg = err ? err->message : "ok";
+  if (write (s->report_fd, msg, strlen (msg)) < 0)
+    {
+      /* The caller is gone; nobody is left to tell. */
+    }
+  close (s->report_fd);
+  s->report_fd = -1;
+}
+
+/* Store how the init ended. The state dir may be gone already (a delete
+ * raced us), which is not an error: there is nobody left to tell. */
+static void
+record_exit (const char *root, const char *id, int status, bool monitor_killed)
+{
+  ocirt_error_t err = NULL;
+  struct container_state st = { 0 };
+  cleanup_close int root_fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0)
+    return;
+  cleanup_close int dir_fd = state_dir_open (root_fd, id, LOCK_EX, &err);
+  if (dir_fd >= 0 && state_read (dir_fd, &st, &err) == 0)
+    {
+      st.has_exit = true;
+      st.exit_signal = WIFSIGNALED (status) ? WTERMSIG (status) : 0;
+      st.exit_code = exit_code_of (status);
+      st.monitor_killed = monitor_killed && WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL;
+      state_write (dir_fd, &st, &err);
+    }
+  state_clear (&st);
+  error_release (&err);
+}
+
+/* One JSON line per monitor event, in the shape of `ocirt events`. */
+static void
+append_event (const char *root, const char *id, const struct cmon_event *ev)
+{
+  char line[512];
+  struct timespec ts = { .tv_sec = (time_t) (ev->time_ns / 1000000000ULL),
+                         .tv_nsec = (long) (ev->time_ns % 1000000000ULL) };
+  struct tm tm;
+  char when[40];
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+  int len = snprintf (line, sizeof line,
+                      "{\"type\":\"monitor\",\"id\":\"%s\",\"data\":{\"kind\":\"%s\",\"pid\":%u,"
+                      "\"rss\":%llu,\"limit\":%llu,\"time\":\"%s.%09ldZ\",\"dropped\":%u}}\n",
+                      id, ev->kind == CMON_EVENT_HARD ? "hard_kill" : "soft_warning", ev->pid,
+                      (unsigned long long) ev->rss, (unsigned long long) ev->limit, when, ts.tv_nsec,
+                      ev->dropped);
+  cleanup_free char *path = NULL;
+  if (asprintf (&path, "%s/%s/%s", root, id, STATE_EVENTS_FILE) < 0)
+    return;
+  cleanup_close int fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  /* O_APPEND with one write per line: readers never see half a record. */
+  if (fd >= 0 && write (fd, line, (size_t) len) < 0)
+    return;
+}
+
+/* Reap every child that has exited; true once the init is among them. */
+static bool
+reap (pid_t init, int *init_status)
+{
+  bool done = false;
+  for (;;)
+    {
+      int status;
+      pid_t r = waitpid (-1, &status, WNOHANG);
+      if (r <= 0)
+        return done;
+      if (r == init)
+        {
+          *init_status = status;
+          done = true;
+        }
+    }
+}
+
+void
+shim_serve (struct shim *s, pid_t init, const char *root, const char *id, const char *log_path,
+            int monitor_fd)
+{
+  ocirt_error_t err = NULL;
+  sigset_t all, chld;
+  bool monitor_killed = false;
+  int status = 0;
+
+  /* The pipes' write ends now live only in the container; ours would keep
+   * the pump from ever seeing EOF. The caller's stdio is not ours either. */
+  for (int i = 0; i < 3; i++)
+    close (s->stdio[i]);
+  int null = open ("/dev/null", O_RDWR);
+  for (int i = 0; i < 3; i++)
+    dup2 (null, i);
+  if (null > 2)
+    close (null);
+
+  sigfillset (&all);
+  sigprocmask (SIG_BLOCK, &all, NULL);
+  sigemptyset (&chld);
+  sigaddset (&chld, SIGCHLD);
+  int sfd = signalfd (-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  struct log_pump *pump = log_pump_start (s->out_read, s->err_read, log_path, SHIM_LOG_BUFFER, &err);
+  error_release (&err);
+
+  /* Reap everything (orphans of the container come to us as the subreaper)
+   * until the init has gone; meanwhile record the monitor's events. */
+  struct pollfd fds[2] = { { .fd = sfd, .events = POLLIN }, { .fd = monitor_fd, .events = POLLIN } };
+  while (!reap (init, &status))
+    {
+      if (poll (fds, monitor_fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+        break;
+      struct signalfd_siginfo si;
+      while (read (sfd, &si, sizeof si) == sizeof si)
+        ;
+      struct cmon_event ev;
+      while (monitor_fd >= 0 && monitor_read_event (monitor_fd, id, &ev) == 1)
+        {
+          append_event (root, id, &ev);
+          if (ev.kind == CMON_EVENT_HARD)
+            monitor_killed = true;
+        }
+    }
+  record_exit (root, id, status, monitor_killed);
+  /* The log is complete once every writer (the init and anything that
+   * inherited its stdio) has closed the pipes. */
+  if (pump)
+    log_pump_join (pump, &err);
+  error_release (&err);
+  while (waitpid (-1, NULL, WNOHANG) > 0)
+    ;
+  _exit (0);
+}

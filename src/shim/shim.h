@@ -1,0 +1,69 @@
+/* shim.h - the per-container process ocirt leaves in standalone use.
+ *
+ * Owns: deciding whether a shim is wanted, forking it, the container's
+ * stdout/stderr pipes, reaping the container init (the shim is its parent
+ * and a child subreaper), recording the exit status in state.json, and
+ * feeding the pipes to the log pump (pump.c). It never builds containers:
+ * the lifecycle (container.c) runs its usual create inside the shim.
+ *
+ * When is a shim used?  Rule (`--shim auto`, the default): a shim is
+ * inserted unless ocirt's own parent is a child subreaper. conmon and
+ * containerd-shim are subreapers that exec the runtime directly and expect
+ * to adopt the container init when the runtime exits (manager-contract.md);
+ * a shell, a script or bats is not, and there the init would otherwise be
+ * adopted by pid 1 and its exit status lost. The probe costs one double
+ * fork: a grandchild is orphaned and reports who adopted it. `--shim always`
+ * and `--shim never` (or OCIRT_SHIM=always|never) override the rule.
+ */
+#ifndef OCIRT_SHIM_H
+#define OCIRT_SHIM_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "../runtime/state.h"
+#include "../util/error.h"
+
+enum shim_mode
+{
+  SHIM_AUTO,
+  SHIM_ALWAYS,
+  SHIM_NEVER,
+};
+
+#define SHIM_LOG_FILE "container.log"
+
+int shim_mode_parse (const char *s, enum shim_mode *mode);
+
+/* Apply the rule above. */
+bool shim_wanted (enum shim_mode mode);
+
+struct shim
+{
+  int report_fd;      /* shim -> caller: "ok" for success, else the error */
+  int out_read;       /* container stdout, read end (shim side) */
+  int err_read;       /* container stderr, read end */
+  int stdio[3];       /* what the init gets as 0/1/2: /dev/null and the
+                         pipes' write ends (all close-on-exec here) */
+};
+
+/* Fork the shim. Returns the shim's pid in the caller and 0 in the shim
+ * (where *s is filled), or -1. The shim keeps the caller's stdio until it
+ * has reported, so its own diagnostics never land in the container's log. */
+pid_t shim_fork (struct shim *s, ocirt_error_t *err);
+
+/* Caller side: wait for the shim's verdict on the create. */
+int shim_wait_report (int report_fd, ocirt_error_t *err);
+
+/* Shim side: report the create's result to the caller and detach from it. */
+void shim_report (struct shim *s, ocirt_error_t err);
+
+/* Shim side, after a successful create: pump the pipes to log_path, reap
+ * until `init` exits, record its exit status under <root>/<id>, drain the
+ * logs, and exit. `monitor_fd` (or -1) is /dev/container_monitor opened for
+ * events: they are appended to <root>/<id>/events.json, and a hard-limit
+ * kill is recorded in the state. Never returns. */
+__attribute__ ((noreturn)) void shim_serve (struct shim *s, pid_t init, const char *root, const char *id,
+                                            const char *log_path, int monitor_fd);
+
+#endif

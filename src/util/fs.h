@@ -1,0 +1,31 @@
+/* fs.h - small file helpers used on the container start path.
+ *
+ * Owns: whole-file reads with a size cap, short writes to control files
+ * (/proc, cgroupfs), and atomic replacement of a file. No path here is
+ * resolved inside a container root: see src/linux/rootfs.c for that.
+ */
+#ifndef OCIRT_FS_H
+#define OCIRT_FS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* Write `s` to dirfd/name (O_WRONLY, no create), in one write(2). */
+int write_file_at (int dirfd, const char *name, const char *s, size_t len, ocirt_error_t *err);
+
+/* Read a regular file of at most `max` bytes; NUL-terminated *out. */
+int read_file_at (int dirfd, const char *name, size_t max, char **out, size_t *len,
+                  ocirt_error_t *err);
+
+/* Replace `path` atomically with `data` (temp file in the same directory,
+ * then rename; not fsync'd). */
+int write_file_atomic (const char *path, const char *data, size_t len, mode_t mode,
+                       ocirt_error_t *err);
+
+/* The pid file managers read: the digits alone, no newline (containerd's
+ * strconv.Atoi fails on one), replaced atomically. */
+int write_pid_file (const char *path, pid_t pid, ocirt_error_t *err);
+
+#endif

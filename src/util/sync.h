@@ -1,0 +1,49 @@
+/* sync.h - typed messages between ocirt and the container init it clones.
+ *
+ * Owns: the wire format on the socketpair that links the two processes
+ * before exec. Each message is a fixed header plus an optional payload
+ * (an error text). The child never prints: every failure before exec travels
+ * back here, so the caller reports it with context and cleans up.
+ */
+#ifndef OCIRT_SYNC_H
+#define OCIRT_SYNC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+enum sync_type
+{
+  SYNC_GO = 1,       /* parent -> child: cgroup joined, id maps written */
+  SYNC_READY,        /* child -> parent: set up, about to wait for start */
+  SYNC_ERROR,        /* child -> parent: errno + message, then exit */
+  SYNC_PID,          /* child -> parent: pid of the real init (two-stage) */
+  SYNC_HOOKS,        /* child -> parent: namespaces exist, run createRuntime */
+  SYNC_HOOKS_DONE,   /* parent -> child: they succeeded, go on */
+  SYNC_TERMINAL,     /* child -> parent: the pty master follows (SCM_RIGHTS) */
+  SYNC_TERMINAL_DONE, /* parent -> child: the master is placed and sized */
+};
+
+struct sync_msg
+{
+  uint32_t type;
+  int32_t value;     /* errno for SYNC_ERROR, pid for SYNC_PID */
+  uint32_t len;      /* payload bytes that follow */
+};
+
+int sync_send (int fd, enum sync_type type, int32_t value, const char *payload,
+               ocirt_error_t *err);
+
+/* Receive one message. The payload (if any) is returned NUL-terminated in
+ * *payload (malloc'd). EOF is reported as an error "peer exited". */
+int sync_recv (int fd, struct sync_msg *msg, char **payload, ocirt_error_t *err);
+
+/* Child side: ship *err to the parent as SYNC_ERROR. */
+void sync_send_error (int fd, ocirt_error_t err);
+
+/* Parent side: wait for `want`; a SYNC_ERROR becomes *err with the child's
+ * message and errno. */
+int sync_expect (int fd, enum sync_type want, int32_t *value, ocirt_error_t *err);
+
+#endif
