@@ -1,0 +1,114 @@
+#!/usr/bin/env bats
+# cgroups-v2.bats - linux.resources on cgroup v2: first what only v2 has
+# (the BPF_CGROUP_DEVICE program replaced by update, linux.resources.unified),
+# then the tests shared with the host's v1 suite ../cgroups.bats, whose
+# bodies are in cgroup_tests.bash (device rules through the BPF program, OOM
+# through memory.events, pids, update, pause, ps, events, v1->v2 conversions
+# as the files show them). Those that do not depend on the cgroup version
+# run on the host only.
+#
+# Only meaningful on a cgroup v2 host (the test VM: make vmcheck).
+
+load ../helpers
+load cgroup_helpers
+load cgroup_tests
+
+setup() {
+	cgroup_v2 || skip "needs cgroup v2 (the test VM: make vmcheck)"
+	common_setup
+	V2=1
+}
+
+teardown() {
+	[[ -n ${V2:-} ]] || return 0
+	common_teardown
+}
+
+@test "v2: update --resources replaces the device program (allow, then deny again)" {
+	cg_bundle 'mknod /tmp/fuse c 10 229; exec sleep 1000' "$MKNOD | $DENY_ALL"
+	put_script /probe.sh '{ true </tmp/fuse && echo opened; } 2>&1'
+	create_container
+	ocirt start "$CTR_ID"
+	for _ in $(seq 100); do [[ -e $BUNDLE/rootfs/tmp/fuse ]] && break; sleep 0.05; done
+	run ocirt exec "$CTR_ID" /probe.sh
+	assert_output --partial "Operation not permitted"
+
+	run ocirt update -r - "$CTR_ID" <<<'{"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw"}]}'
+	assert_success
+	run ocirt exec "$CTR_ID" /probe.sh
+	refute_output --partial "Operation not permitted"
+
+	run ocirt update -r - "$CTR_ID" <<<"{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}"
+	assert_success
+	run ocirt exec "$CTR_ID" /probe.sh
+	assert_output --partial "Operation not permitted"
+}
+
+@test "v2: linux.resources.unified is written verbatim, after the converted values" {
+	cg_bundle 'exec sleep 1000' '.linux.resources.pids = {"limit": 50}
+		| .linux.resources.unified = {"memory.high": "50331648", "pids.max": "7"}'
+	create_container
+	assert_equal "$(cgroup_read memory memory.high)" 50331648
+	assert_equal "$(cgroup_read pids pids.max)" 7
+}
+
+@test "v2: an unknown unified key names the key and the file" {
+	ocirt_only "the error wording is ocirt's"
+	cg_bundle 'exec sleep 1000' '.linux.resources.unified = {"nosuch.file": "1"}'
+	try create --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --partial 'linux.resources.unified["nosuch.file"]'
+	assert_output --partial "nosuch.file\" does not exist"
+}
+
+@test "v2: memory, cpu, cpuset and pids limits are written to the cgroup files" {
+	t_limits_written
+}
+
+@test "v2: memory swap and swappiness are applied where the kernel has them" {
+	t_swap_swappiness
+}
+
+@test "v2: blkio throttling is applied to a device of this machine; weight needs BFQ" {
+	t_blkio
+}
+
+@test "v2: hugepage limits are applied where the hugetlb controller is available" {
+	t_hugetlb
+}
+
+@test "v2: a device outside the allowed list cannot be opened, the standard ones can; an allow rule opens it" {
+	t_devices_allowed_list
+}
+
+@test "v2: the memory limit OOM-kills a hog: exit 137, an oom event, and the container stops" {
+	t_oom
+}
+
+@test "v2: pids.max stops a fork bomb: some of 50 background sleeps cannot fork" {
+	t_pids_fork_bomb
+}
+
+@test "v2: update changes live limits, and a later update keeps the earlier values" {
+	t_update_live
+}
+
+@test "v2: update names the field and the file of a value the host cannot apply" {
+	t_update_error
+}
+
+@test "v2: pause freezes the processes, state and list show paused, resume thaws them" {
+	t_pause
+}
+
+@test "v2: ps lists exactly the container's processes" {
+	t_ps
+}
+
+@test "v2: events --stats prints one stats object with memory usage and pids" {
+	t_events_stats
+}
+
+@test "v2: delete leaves no cgroup directory in any hierarchy" {
+	t_delete_no_cgroup
+}
