@@ -1,0 +1,62 @@
+#!/bin/bash
+# gen-man.sh [OCIRT] - print ocirt(8) in roff, generated from the binary's
+# own --help output, so the man page cannot drift from the command line
+# (tests/bats/docs.bats regenerates it and compares with contrib/ocirt.8).
+set -euo pipefail
+OCIRT=${1:-./ocirt}
+
+esc() { sed -e 's/\\/\\\\/g' -e 's/^\./\\\&./' -e "s/^'/\\\\\&'/" -e 's/-/\\-/g'; }
+
+version=$("$OCIRT" --version | head -n1 | awk '{print $3}')
+cat <<HEAD
+.TH OCIRT 8 "" "ocirt $version" "System Administration"
+.SH NAME
+ocirt \- a daemonless OCI container runtime, compatible with runc
+.SH SYNOPSIS
+.B ocirt
+[\fIglobal options\fR] \fIcommand\fR [\fIcommand options\fR] [\fIarguments\fR...]
+.SH DESCRIPTION
+ocirt runs OCI bundles (a \fIconfig.json\fR and a root filesystem) in
+namespaces, control groups and a seccomp and capability sandbox. Its command
+line and JSON follow runc's, so containerd and podman can use it in runc's
+place. In standalone use it leaves a small per-container shim that records
+the container's output (\fBocirt logs\fR) and exit status (\fBocirt state\fR);
+under a manager that is a child subreaper (conmon, containerd-shim) it adds
+no process of its own.
+.SH GLOBAL OPTIONS
+.nf
+HEAD
+"$OCIRT" --help | sed -n '/^Global options:/,$p' | tail -n +2 | esc
+echo ".fi"
+echo ".SH COMMANDS"
+for verb in $("$OCIRT" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF > 1 && $1 != "Commands:" {print $1}'); do
+	help=$("$OCIRT" "$verb" --help)
+	echo ".SS $verb"
+	echo ".nf"
+	printf '%s\n' "$help" | sed -e 's/^Usage: ocirt \[global options\] //' | esc
+	echo ".fi"
+done
+cat <<'TAIL'
+.SH FILES
+.TP
+.I /run/ocirt/<id>/
+the state of a container: state.json, a copy of config.json, exec.fifo while
+it is created, and the shim's container.log and events.json.
+.TP
+.I /dev/container_monitor
+the kernel memory monitor (kmod/), used when present.
+.SH ENVIRONMENT
+.TP
+.B OCIRT_SHIM
+auto, always or never: overrides the rule that decides whether create and
+run \-d leave a shim (see the README).
+.SH EXIT STATUS
+0 on success, 1 on an error. \fBrun\fR and \fBexec\fR in the foreground exit
+with the container process's code (128+N when a signal N killed it);
+\fBexec\fR exits 255 when the process cannot be started.
+.SH SEE ALSO
+.BR runc (8),
+.BR crun (1),
+.BR podman (1),
+.BR ctr (8)
+TAIL
