@@ -272,7 +272,7 @@ status_field() {
 	run_container
 	local cmd
 	printf -v cmd '%q ' timeout -k 5 30 "$OCIRT" --root "$STATE_ROOT" exec -t "$CTR_ID" sh -c 'tty; echo hello; exit 5'
-	run script -qec "$cmd" /dev/null </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+	run env SHELL=/bin/bash script -qec "$cmd" /dev/null </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 	assert_equal "$status" 5
 	output=${output//$'\r'/}
 	mapfile -t lines <<<"$output"

@@ -142,7 +142,7 @@ tty_output() {
 	update_config '.process.terminal=true'
 	local cmd
 	printf -v cmd '%q ' timeout -k 5 30 "$OCIRT" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CTR_ID"
-	run script -qec "$cmd" /dev/null </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+	run env SHELL=/bin/bash script -qec "$cmd" /dev/null </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 	assert_equal "$status" 3
 	strip_cr
 	# At EOF on its stdin, script writes an EOF character to the tty, which
@@ -161,7 +161,7 @@ tty_output() {
 	local cmd
 	printf -v cmd '%q ' timeout -k 5 30 "$OCIRT" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CTR_ID"
 	# script copies its stdin to the tty; the runtime must forward it.
-	run script -qec "$cmd" /dev/null < <(sleep 0.5; echo typed-text; sleep 2) 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+	run env SHELL=/bin/bash script -qec "$cmd" /dev/null < <(sleep 0.5; echo typed-text; sleep 2) 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 	assert_success
 	strip_cr
 	assert_line "got <typed-text>"

@@ -190,10 +190,13 @@ mgr_leaks() {
 # bats' run. The output has the pty's \r\n line endings turned into \n,
 # and no "^@": conmon writes a NUL to the terminal's input, which the
 # pty's echo shows as ^@.
+# script runs CMD with $SHELL -c, and printf %q may quote as $'...', which
+# only bash reads: SHELL is set explicitly, as CI may have none (then
+# script falls back to /bin/sh, dash here).
 run_tty() {
 	local cmd
 	printf -v cmd '%q ' "$@"
-	run timeout -k 5 "$MGR_CMD_TIMEOUT" script -qec "$cmd" /dev/null </dev/null
+	run env SHELL=/bin/bash timeout -k 5 "$MGR_CMD_TIMEOUT" script -qec "$cmd" /dev/null </dev/null
 	output=${output//$'\r'/}
 	output=${output//^@/}
 	mapfile -t lines <<<"$output"
