@@ -340,7 +340,7 @@ now_ms (void)
 
 /* Write all of buf to fd, waiting for POLLOUT if fd is non-blocking. */
 static int
-write_all (int fd, const char *buf, size_t len)
+write_all_polling (int fd, const char *buf, size_t len)
 {
   while (len > 0)
     {
@@ -474,7 +474,7 @@ terminal_proxy (int master_fd, int pidfd, ocirt_error_t *err)
           ssize_t n = read (master_fd, buf, sizeof buf);
           if (n > 0)
             {
-              if (write_all (STDOUT_FILENO, buf, (size_t) n) < 0)
+              if (write_all_polling (STDOUT_FILENO, buf, (size_t) n) < 0)
                 return make_error (err, errno, "write terminal output to stdout");
               last_output = now_ms ();
             }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../util/cleanup.h"
+#include "../util/fs.h"
 
 extern char **environ;
 
@@ -172,22 +173,6 @@ plugin_env (const struct cni_call *c)
   /* Plugins refuse unknown CNI_ARGS keys unless told to ignore them. */
   env[k++] = strdup ("CNI_ARGS=IgnoreUnknown=1");
   return env;
-}
-
-static int
-write_all (int fd, const char *s, size_t len)
-{
-  while (len > 0)
-    {
-      ssize_t w = write (fd, s, len);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0)
-        return -1;
-      s += w;
-      len -= (size_t) w;
-    }
-  return 0;
 }
 
 static char *

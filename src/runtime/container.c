@@ -252,18 +252,8 @@ write_config_copy (struct launch *l, ocirt_error_t *err)
   cleanup_close int fd = openat (l->dir_fd, STATE_CONFIG_COPY, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
     return make_error (err, errno, "write %s", STATE_CONFIG_COPY);
-  const char *p = l->config_json;
-  size_t left = l->config_len;
-  while (left > 0)
-    {
-      ssize_t w = write (fd, p, left);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0)
-        return make_error (err, errno, "write %s", STATE_CONFIG_COPY);
-      p += w;
-      left -= (size_t) w;
-    }
+  if (write_all (fd, l->config_json, l->config_len) < 0)
+    return make_error (err, errno, "write %s", STATE_CONFIG_COPY);
   return 0;
 }
 

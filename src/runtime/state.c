@@ -26,6 +26,7 @@
 #include <yajl_tree.h>
 
 #include "../util/cleanup.h"
+#include "../util/fs.h"
 
 /* JSON field names of state.json: one place, used by writer and reader. */
 #define K_OCI_VERSION "ociVersion"
@@ -851,24 +852,6 @@ state_parse (const char *json, size_t len, struct container_state *st, ocirt_err
 }
 
 /* ---- state.json: the file ------------------------------------------------ */
-
-static int
-write_all (int fd, const char *buf, size_t len)
-{
-  while (len > 0)
-    {
-      ssize_t w = write (fd, buf, len);
-      if (w < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return -1;
-        }
-      buf += w;
-      len -= (size_t) w;
-    }
-  return 0;
-}
 
 int
 state_write (int dir_fd, const struct container_state *st, ocirt_error_t *err)

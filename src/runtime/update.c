@@ -33,15 +33,8 @@ store_config (int dir_fd, const char *json, size_t len, ocirt_error_t *err)
 
   if (fd < 0)
     return make_error (err, errno, "store the updated config: open %s", CONFIG_TMP);
-  for (size_t off = 0; off < len;)
-    {
-      ssize_t w = write (fd, json + off, len - off);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0)
-        return make_error (err, errno, "store the updated config: write %s", CONFIG_TMP);
-      off += (size_t) w;
-    }
+  if (write_all (fd, json, len) < 0)
+    return make_error (err, errno, "store the updated config: write %s", CONFIG_TMP);
   if (fsync (fd) < 0 || renameat (dir_fd, CONFIG_TMP, dir_fd, STATE_CONFIG_COPY) < 0)
     {
       int e = errno;

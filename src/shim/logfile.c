@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../util/cleanup.h"
+#include "../util/fs.h"
 
 #define STREAM_COUNT 3  /* indexed by LOGFILE_STREAM_*; slot 0 unused */
 /* "<timestamp> stdout F " */
@@ -25,23 +26,6 @@ static bool
 stream_valid (uint8_t stream)
 {
   return stream == LOGFILE_STREAM_STDOUT || stream == LOGFILE_STREAM_STDERR;
-}
-
-/* write(2) all of buf, riding over short writes and signals. */
-static int
-write_all (int fd, const char *buf, size_t len)
-{
-  while (len > 0)
-    {
-      ssize_t n = write (fd, buf, len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return -1;
-      buf += n;
-      len -= (size_t) n;
-    }
-  return 0;
 }
 
 static void

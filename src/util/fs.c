@@ -12,6 +12,23 @@
 #include "cleanup.h"
 
 int
+write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0)
+    {
+      ssize_t w = write (fd, p, len);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return -1;
+      p += w;
+      len -= (size_t) w;
+    }
+  return 0;
+}
+
+int
 write_file_at (int dirfd, const char *name, const char *s, size_t len, ocirt_error_t *err)
 {
   cleanup_close int fd = openat (dirfd, name, O_WRONLY | O_CLOEXEC);
@@ -83,21 +100,11 @@ write_file_atomic (const char *path, const char *data, size_t len, mode_t mode,
   cleanup_close int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     return make_error (err, errno, "create \"%s\"", tmp);
-  const char *p = data;
-  size_t left = len;
-  while (left > 0)
+  if (write_all (fd, data, len) < 0)
     {
-      ssize_t w = write (fd, p, left);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0)
-        {
-          int saved = errno;
-          unlink (tmp);
-          return make_error (err, saved, "write \"%s\"", tmp);
-        }
-      p += w;
-      left -= (size_t) w;
+      int saved = errno;
+      unlink (tmp);
+      return make_error (err, saved, "write \"%s\"", tmp);
     }
   /* Atomic for readers through rename; no fsync, for the reason given in
    * state.c's state_write: nothing here has to survive a power loss. */

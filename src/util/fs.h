@@ -12,6 +12,10 @@
 
 #include "error.h"
 
+/* write(2) all of buf to fd, riding over short writes and EINTR. Returns
+ * 0, or -1 with errno set (a blocking fd is assumed: EAGAIN is an error). */
+int write_all (int fd, const void *buf, size_t len);
+
 /* Write `s` to dirfd/name (O_WRONLY, no create), in one write(2). */
 int write_file_at (int dirfd, const char *name, const char *s, size_t len, ocirt_error_t *err);
 

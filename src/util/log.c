@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fs.h"
 
 int
 log_open (struct log_sink *sink, const char *path, enum log_format format)
@@ -69,20 +70,11 @@ escape (const char *s)
   return out;
 }
 
+/* A log line that cannot be written has nowhere else to go: dropped. */
 static void
 write_line (int fd, const char *line)
 {
-  size_t len = strlen (line);
-  while (len > 0)
-    {
-      ssize_t w = write (fd, line, len);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w <= 0)
-        return;
-      line += w;
-      len -= (size_t) w;
-    }
+  (void) write_all (fd, line, strlen (line));
 }
 
 static void

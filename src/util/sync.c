@@ -11,8 +11,10 @@
 
 #define SYNC_PAYLOAD_MAX (64 * 1024)
 
+/* send(2) with MSG_NOSIGNAL, not write(2): a peer that died must give
+ * EPIPE here, not kill us with SIGPIPE. */
 static int
-write_all (int fd, const void *buf, size_t len)
+send_all (int fd, const void *buf, size_t len)
 {
   const char *p = buf;
   while (len > 0)
@@ -58,7 +60,7 @@ sync_send (int fd, enum sync_type type, int32_t value, const char *payload,
   if (plen > SYNC_PAYLOAD_MAX)
     plen = SYNC_PAYLOAD_MAX;
   struct sync_msg msg = { .type = type, .value = value, .len = (uint32_t) plen };
-  if (write_all (fd, &msg, sizeof msg) < 0 || (plen && write_all (fd, payload, plen) < 0))
+  if (send_all (fd, &msg, sizeof msg) < 0 || (plen && send_all (fd, payload, plen) < 0))
     return make_error (err, errno, "sync: send message %d", type);
   return 0;
 }

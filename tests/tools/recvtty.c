@@ -33,6 +33,7 @@
 
 #include "../../src/linux/terminal.h"
 #include "../../src/util/cleanup.h"
+#include "../../src/util/fs.h"
 
 static void
 usage (void)
@@ -46,22 +47,6 @@ die (const char *what)
 {
   fprintf (stderr, "recvtty: %s: %s\n", what, errno_text (errno));
   return 1;
-}
-
-static int
-write_all (int fd, const char *buf, size_t len)
-{
-  while (len > 0)
-    {
-      ssize_t n = write (fd, buf, len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return -1;
-      buf += n;
-      len -= (size_t) n;
-    }
-  return 0;
 }
 
 /* Listen on path, race-free for a client that waits for the file: bind a

@@ -18,6 +18,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +26,7 @@
 
 #include "../../src/runtime/state.h"
 #include "../../src/util/cleanup.h"
+#include "../../src/util/fs.h"
 
 static char tmpdir[] = "/tmp/ocirt-test-state-XXXXXX";
 static int root_fd = -1;
@@ -658,6 +660,81 @@ rfc3339_now_has_nanoseconds_in_utc (void **unused)
   assert_true (y >= 2024);
 }
 
+/* write_all must carry a buffer far larger than a pipe holds, through the
+ * short writes a pipe gives when its reader drains it piecemeal, and
+ * through EINTR from a signal with no SA_RESTART. */
+static void
+on_alarm (int sig)
+{
+  (void) sig;
+}
+
+static void
+write_all_survives_short_writes_and_eintr (void **unused)
+{
+  (void) unused;
+  enum { TOTAL = 4 << 20 };
+  int p[2];
+  assert_int_equal (pipe (p), 0);
+  pid_t reader = fork ();
+  assert_true (reader >= 0);
+  if (reader == 0)
+    {
+      /* Slowly, in small reads: the writer sees partial writes. */
+      char buf[3000];
+      size_t got = 0;
+      unsigned long sum = 0;
+      ssize_t n;
+      close (p[1]);
+      while ((n = read (p[0], buf, sizeof buf)) > 0)
+        {
+          for (ssize_t i = 0; i < n; i++)
+            sum += (unsigned char) buf[i] * ((got + (size_t) i) % 7 + 1);
+          got += (size_t) n;
+          if (got % (256 << 10) < sizeof buf)
+            usleep (20000);
+        }
+      _exit (got == TOTAL && sum != 0 ? 0 : 1);
+    }
+  close (p[0]);
+  char *data = malloc (TOTAL);
+  assert_non_null (data);
+  for (size_t i = 0; i < TOTAL; i++)
+    data[i] = (char) (i * 31 + 7);
+  struct sigaction sa = { .sa_handler = on_alarm }; /* no SA_RESTART */
+  struct sigaction old;
+  sigaction (SIGALRM, &sa, &old);
+  struct itimerval tick = { { 0, 5000 }, { 0, 5000 } };
+  setitimer (ITIMER_REAL, &tick, NULL);
+  int rc = write_all (p[1], data, TOTAL);
+  struct itimerval off = { { 0, 0 }, { 0, 0 } };
+  setitimer (ITIMER_REAL, &off, NULL);
+  sigaction (SIGALRM, &old, NULL);
+  close (p[1]);
+  free (data);
+  assert_int_equal (rc, 0);
+  int status;
+  assert_int_equal (waitpid (reader, &status, 0), reader);
+  assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+}
+
+static void
+write_all_reports_errno (void **unused)
+{
+  (void) unused;
+  int p[2];
+  assert_int_equal (pipe (p), 0);
+  close (p[0]);
+  signal (SIGPIPE, SIG_IGN);
+  errno = 0;
+  assert_int_equal (write_all (p[1], "x", 1), -1);
+  assert_int_equal (errno, EPIPE);
+  signal (SIGPIPE, SIG_DFL);
+  close (p[1]);
+  assert_int_equal (write_all (-1, "x", 1), -1);
+  assert_int_equal (errno, EBADF);
+}
+
 int
 main (void)
 {
@@ -685,6 +762,8 @@ main (void)
     cmocka_unit_test (a_zombie_is_not_alive),
     cmocka_unit_test (a_wrong_start_time_is_not_alive),
     cmocka_unit_test (rfc3339_now_has_nanoseconds_in_utc),
+    cmocka_unit_test (write_all_survives_short_writes_and_eintr),
+    cmocka_unit_test (write_all_reports_errno),
   };
   return cmocka_run_group_tests (tests, setup, teardown);
 }
