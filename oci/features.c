@@ -9,8 +9,7 @@
  *  - linux.namespaces: all eight types namespaces.c creates and joins;
  *  - linux.capabilities, linux.seccomp: the lists capabilities.c and
  *    seccomp.c recognise;
- *  - cgroup v1 and v2 with cgroupfs; no systemd driver and no rdma
- *    controller (linux.resources.rdma is refused);
+ *  - cgroup v1 and v2 with cgroupfs, rdma included; no systemd driver;
  *  - apparmor, selinux, intelRdt, idmapped mounts and netDevices: false,
  *    because validate.c and lsm.c refuse them.
  * linux.memoryPolicy is refused by validate.c and has no "enabled" key, so
@@ -126,7 +125,7 @@ gen_linux (yajl_gen g)
          && gen_bool (g, "v2", true)
          && gen_bool (g, "systemd", false)
          && gen_bool (g, "systemdUser", false)
-         && gen_bool (g, "rdma", false)
+         && gen_bool (g, "rdma", true)
          && gen_close (g)
          && gen_open (g, "seccomp")
          && gen_bool (g, "enabled", true)

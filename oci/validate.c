@@ -300,6 +300,14 @@ check_resources (const struct oci_resources *r, const char *file, ocirt_error_t 
                      ".linux.resources.hugepageLimits[%zu].pageSize: invalid page size \"%s\"",
                      i, s);
     }
+  /* The name starts a line of rdma.max: blanks would split it into
+   * other keys. */
+  for (size_t i = 0; i < r->n_rdma; i++)
+    {
+      const char *dev = r->rdma[i].device;
+      if (dev[0] == '\0' || dev[strcspn (dev, " \t\n")] != '\0')
+        return fail (err, file, ".linux.resources.rdma: invalid device name \"%s\"", dev);
+    }
   for (size_t i = 0; i < r->n_unified; i++)
     if (r->unified[i].key[0] == '\0')
       return fail (err, file, ".linux.resources.unified: empty key");
@@ -405,12 +413,6 @@ has_net_devices (const struct oci_config *c)
 }
 
 static long
-has_rdma (const struct oci_config *c)
-{
-  return c->linux_ && c->linux_->resources && c->linux_->resources->n_rdma ? 0 : -1;
-}
-
-static long
 has_idmapped_mount (const struct oci_config *c)
 {
   for (size_t i = 0; i < c->n_mounts; i++)
@@ -436,7 +438,6 @@ static const struct
   { ".linux.intelRdt", has_intel_rdt, "intel rdt is not supported yet" },
   { ".linux.memoryPolicy", has_memory_policy, "memory policies are not supported yet" },
   { ".linux.netDevices", has_net_devices, "network devices are not supported yet" },
-  { ".linux.resources.rdma", has_rdma, "rdma limits are not supported yet" },
   { ".mounts[]", has_idmapped_mount, "idmapped mounts are not supported yet" },
 };
 

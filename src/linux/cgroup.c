@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1102,5 +1103,40 @@ cgroup_hugepage_size (const char *page_size)
         int shift = 10 * (i + 1);
         return n > (UINT64_MAX >> shift) ? 0 : n << shift;
       }
+  return 0;
+}
+
+/* ---- rdma (the same rdma.max on v1 and v2) ---- */
+
+int
+cgroup_rdma_format (const struct oci_rdma *r, char *buf, size_t size)
+{
+  char handles[32] = "", objects[32] = "";
+  int n;
+
+  if (!r->has_hca_handles && !r->has_hca_objects)
+    return 0;
+  if (r->has_hca_handles)
+    snprintf (handles, sizeof handles, " hca_handle=%" PRIu32, r->hca_handles);
+  if (r->has_hca_objects)
+    snprintf (objects, sizeof objects, " hca_object=%" PRIu32, r->hca_objects);
+  n = snprintf (buf, size, "%s%s%s", r->device, handles, objects);
+  return n < 0 || (size_t) n >= size ? -1 : n;
+}
+
+int
+cgroup_write_rdma (const char *dir, const struct oci_rdma *r, size_t n, ocirt_error_t *err)
+{
+  char line[512];
+
+  for (size_t i = 0; i < n; i++)
+    {
+      int len = cgroup_rdma_format (&r[i], line, sizeof line);
+      if (len < 0)
+        return make_error (err, ENAMETOOLONG, "linux.resources.rdma: device name \"%s\" is too long",
+                           r[i].device);
+      if (len > 0 && cgroup_write_field (dir, "rdma.max", "linux.resources.rdma", err, "%s", line) < 0)
+        return -1;
+    }
   return 0;
 }

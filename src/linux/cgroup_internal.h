@@ -189,6 +189,15 @@ uint64_t cgroup_hugepage_size (const char *page_size);
 int cgroup_device_rule_format (const struct oci_device_cgroup *d, char *buf, size_t size,
                                ocirt_error_t *err);
 
+/* The rdma.max line for one device: "mlx5_1 hca_handle=3 hca_object=max"
+ * style, only the limits that are set. 0 when neither is set (nothing to
+ * write). Returns the length, or -1 when buf is too small. */
+int cgroup_rdma_format (const struct oci_rdma *r, char *buf, size_t size);
+
+/* Write linux.resources.rdma into dir/rdma.max: the file is the same on v1
+ * and v2. */
+int cgroup_write_rdma (const char *dir, const struct oci_rdma *r, size_t n, ocirt_error_t *err);
+
 /* A key of linux.resources.unified names one file in the cgroup directory. */
 bool cgroup_unified_key_valid (const char *key);
 

@@ -577,20 +577,7 @@ v1_rdma (const struct cgroup_layout *l, const char *path, const struct oci_resou
 
   if (ctrl_dir (l, CGC_RDMA, path, "linux.resources.rdma", dir, sizeof dir, err) < 0)
     return -1;
-  for (size_t i = 0; i < res->n_rdma; i++)
-    {
-      const struct oci_rdma *r = &res->rdma[i];
-      char h[32] = "", o[32] = "";
-
-      if (r->has_hca_handles)
-        snprintf (h, sizeof h, " hca_handle=%" PRIu32, r->hca_handles);
-      if (r->has_hca_objects)
-        snprintf (o, sizeof o, " hca_object=%" PRIu32, r->hca_objects);
-      if (cgroup_write_field (dir, "rdma.max", "linux.resources.rdma", err, "%s%s%s", r->device, h,
-                              o) < 0)
-        return -1;
-    }
-  return 0;
+  return cgroup_write_rdma (dir, res->rdma, res->n_rdma, err);
 }
 
 int

@@ -349,25 +349,6 @@ cgroup_v2_hugetlb (const char *dir, const struct oci_hugepage_limit *hp, size_t 
   return 0;
 }
 
-static int
-v2_rdma (const char *dir, const struct oci_resources *res, ocirt_error_t *err)
-{
-  for (size_t i = 0; i < res->n_rdma; i++)
-    {
-      const struct oci_rdma *r = &res->rdma[i];
-      char h[32] = "", o[32] = "";
-
-      if (r->has_hca_handles)
-        snprintf (h, sizeof h, " hca_handle=%" PRIu32, r->hca_handles);
-      if (r->has_hca_objects)
-        snprintf (o, sizeof o, " hca_object=%" PRIu32, r->hca_objects);
-      if (cgroup_write_field (dir, "rdma.max", "linux.resources.rdma", err, "%s%s%s", r->device, h,
-                              o) < 0)
-        return -1;
-    }
-  return 0;
-}
-
 /* Verbatim writes, last, so that they override the converted values. */
 static int
 v2_unified (const char *dir, const struct oci_resources *res, ocirt_error_t *err)
@@ -418,7 +399,7 @@ cgroup_v2_apply (const char *mount, const char *path, const struct oci_resources
   if (res->n_hugepage_limits
       && cgroup_v2_hugetlb (dir, res->hugepage_limits, res->n_hugepage_limits, err) < 0)
     return -1;
-  if (res->n_rdma && v2_rdma (dir, res, err) < 0)
+  if (res->n_rdma && cgroup_write_rdma (dir, res->rdma, res->n_rdma, err) < 0)
     return -1;
   if (res->n_devices
       && cgroup_bpf_devices_apply (dir, res->devices, res->n_devices, devices, n_devices, err) < 0)

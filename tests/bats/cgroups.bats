@@ -78,6 +78,10 @@ teardown() { common_teardown; }
 	t_events_bad_interval
 }
 
+@test "rdma limits are applied, or refused naming the field, leaving nothing behind" {
+	t_rdma
+}
+
 @test "delete leaves no cgroup directory in any hierarchy" {
 	t_delete_no_cgroup
 }

@@ -47,7 +47,7 @@ features() {
 	ocirt_only "runc implements the systemd cgroup driver"
 	features
 	run jq -c '.linux.cgroup' "$BATS_TEST_TMPDIR/features.json"
-	assert_output '{"v1":true,"v2":true,"systemd":false,"systemdUser":false,"rdma":false}'
+	assert_output '{"v1":true,"v2":true,"systemd":false,"systemdUser":false,"rdma":true}'
 }
 
 @test "features spans ociVersion 1.0.0 to 1.3.0+dev, and create accepts both ends" {

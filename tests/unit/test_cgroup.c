@@ -224,6 +224,26 @@ device_rules_format_like_the_kernel_wants (void **state)
 }
 
 static void
+rdma_lines_name_only_the_limits_set (void **state)
+{
+  (void) state;
+  char buf[64];
+  struct oci_rdma both = { .device = "mlx5_1", .has_hca_handles = true, .hca_handles = 3,
+                           .has_hca_objects = true, .hca_objects = 10000 };
+  struct oci_rdma objects = { .device = "mlx4_0", .has_hca_objects = true, .hca_objects = 0 };
+  struct oci_rdma neither = { .device = "mlx4_0" };
+  struct oci_rdma too_long = { .device = "0123456789012345678901234567890123456789012345678901",
+                               .has_hca_handles = true, .hca_handles = 4294967295u };
+
+  assert_int_equal (cgroup_rdma_format (&both, buf, sizeof buf), 36);
+  assert_string_equal (buf, "mlx5_1 hca_handle=3 hca_object=10000");
+  assert_true (cgroup_rdma_format (&objects, buf, sizeof buf) > 0);
+  assert_string_equal (buf, "mlx4_0 hca_object=0");
+  assert_int_equal (cgroup_rdma_format (&neither, buf, sizeof buf), 0);
+  assert_int_equal (cgroup_rdma_format (&too_long, buf, sizeof buf), -1);
+}
+
+static void
 unified_keys_are_plain_file_names (void **state)
 {
   (void) state;
@@ -271,6 +291,7 @@ main (void)
     cmocka_unit_test (swap_is_converted_to_swap_only),
     cmocka_unit_test (hugepage_sizes_parse_base_1024),
     cmocka_unit_test (device_rules_format_like_the_kernel_wants),
+    cmocka_unit_test (rdma_lines_name_only_the_limits_set),
     cmocka_unit_test (unified_keys_are_plain_file_names),
     cmocka_unit_test (procs_are_sorted_and_unique),
   };

@@ -450,6 +450,14 @@ validation_errors (void **state)
                    "{\"type\": \"RLIMIT_NOFILE\", \"soft\": 1, \"hard\": 1},"
                    "{\"type\": \"RLIMIT_NOFILE\", \"soft\": 2, \"hard\": 2}]}, " BASE_LINUX "}",
                    "config.json: .process.rlimits[1]: duplicate rlimit \"RLIMIT_NOFILE\"");
+  assert_validate (BASE_PREFIX "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"resources\": "
+                   "{\"rdma\": {\"mlx5_1\": {\"hcaHandles\": 3}}}}}", NULL);
+  assert_validate (BASE_PREFIX "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"resources\": "
+                   "{\"rdma\": {\"mlx5_1 hca_object=1\": {\"hcaHandles\": 3}}}}}",
+                   "config.json: .linux.resources.rdma: invalid device name \"mlx5_1 hca_object=1\"");
+  assert_validate (BASE_PREFIX "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"resources\": "
+                   "{\"rdma\": {\"\": {\"hcaHandles\": 3}}}}}",
+                   "config.json: .linux.resources.rdma: invalid device name \"\"");
 }
 
 static void
@@ -467,8 +475,6 @@ unsupported_fields_are_refused (void **state)
       "config.json: .linux.memoryPolicy: memory policies are not supported yet" },
     { "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"netDevices\": {\"eth0\": {}}}",
       "config.json: .linux.netDevices: network devices are not supported yet" },
-    { "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"resources\": {\"rdma\": {\"mlx5_1\": {\"hcaHandles\": 3}}}}",
-      "config.json: .linux.resources.rdma: rdma limits are not supported yet" },
     { "\"mounts\": [{\"destination\": \"/a\"}, {\"destination\": \"/b\", \"uidMappings\": [{\"containerID\": 0, "
       "\"hostID\": 1, \"size\": 1}], \"gidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]}], "
       BASE_LINUX,

@@ -230,6 +230,28 @@ t_update_error() {
 	assert_output --partial 'memory: invalid size "lots"'
 }
 
+# rdma limits reach rdma.max, or fail naming the field, and leave nothing
+# behind. Neither machine has an RDMA device; so where the controller
+# exists (the VM's v2) the kernel parses the line and then answers ENODEV
+# for the unknown device (a malformed line would be EINVAL), and where it
+# does not (this host's v1) the create is refused before any process runs.
+t_rdma() {
+	ocirt_only "the error wording is ocirt's"
+	cg_bundle 'exec sleep 1000' '.linux.resources.rdma = {"ocirt_no_hca": {"hcaHandles": 3, "hcaObjects": 100}}'
+	run ocirt create --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	if grep -qw rdma /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+		assert_output --regexp 'linux\.resources\.rdma: write "ocirt_no_hca hca_handle=3 hca_object=100" to "[^"]*/rdma\.max": No such device'
+	elif [[ ! -d /sys/fs/cgroup/rdma ]]; then
+		assert_output --partial "linux.resources.rdma: the rdma cgroup controller is not mounted on this host"
+	else
+		assert_output --partial "linux.resources.rdma"
+	fi
+	run ocirt state "$CTR_ID"
+	assert_failure
+	assert_equal "$(cgroup_leftovers "$CTR_ID")" ""
+}
+
 # pause freezes the processes, state and list show paused, resume thaws them
 t_pause() {
 	# Renamed into place, so that the host never reads a half-written file

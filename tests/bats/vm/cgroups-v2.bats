@@ -109,6 +109,10 @@ teardown() {
 	t_events_stats
 }
 
+@test "v2: rdma limits are applied, or refused naming the field, leaving nothing behind" {
+	t_rdma
+}
+
 @test "v2: delete leaves no cgroup directory in any hierarchy" {
 	t_delete_no_cgroup
 }
