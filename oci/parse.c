@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../src/util/cleanup.h"
+#include "../src/util/json.h"
 
 /* yajl_tree_free() recurses once per nesting level, so a document nested a
  * million levels deep would overflow the stack; no valid config nests
@@ -123,16 +124,8 @@ json_error (struct json_ctx *c, const char *fmt, ...)
 yajl_val
 json_get (yajl_val obj, const char *key)
 {
-  yajl_val found = NULL;
+  yajl_val found = json_object_get (obj, key);
 
-  if (!YAJL_IS_OBJECT (obj))
-    return NULL;
-  /* With duplicate keys the last one wins, as in Go's encoding/json: the
-   * manager that wrote or checked this file (podman, containerd) reads it
-   * that way, and we must not act on a value it never saw. */
-  for (size_t i = 0; i < obj->u.object.len; i++)
-    if (strcmp (obj->u.object.keys[i], key) == 0)
-      found = obj->u.object.values[i];
   /* Go also treats an explicit null as absent. */
   if (found && YAJL_IS_NULL (found))
     return NULL;

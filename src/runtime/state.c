@@ -27,6 +27,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "../util/json.h"
 
 /* JSON field names of state.json: one place, used by writer and reader. */
 #define K_OCI_VERSION "ociVersion"
@@ -662,20 +663,11 @@ json_prescan (const char *json, size_t len, ocirt_error_t *err)
   return 0;
 }
 
-static yajl_val
-obj_get (yajl_val obj, const char *key)
-{
-  for (size_t i = 0; i < obj->u.object.len; i++)
-    if (strcmp (obj->u.object.keys[i], key) == 0)
-      return obj->u.object.values[i];
-  return NULL;
-}
-
 /* JSON null counts as absent for every optional field. */
 static yajl_val
 field (yajl_val obj, const char *key)
 {
-  yajl_val v = obj_get (obj, key);
+  yajl_val v = json_object_get (obj, key);
   return YAJL_IS_NULL (v) ? NULL : v;
 }
 

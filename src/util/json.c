@@ -43,13 +43,17 @@ json_gen_value (yajl_gen g, yajl_val v)
     yajl_gen_null (g);
 }
 
-static yajl_val
-member (yajl_val obj, const char *k)
+yajl_val
+json_object_get (yajl_val obj, const char *key)
 {
+  yajl_val found = NULL;
+
+  if (!YAJL_IS_OBJECT (obj))
+    return NULL;
   for (size_t i = 0; i < obj->u.object.len; i++)
-    if (strcmp (obj->u.object.keys[i], k) == 0)
-      return obj->u.object.values[i];
-  return NULL;
+    if (strcmp (obj->u.object.keys[i], key) == 0)
+      found = obj->u.object.values[i];
+  return found;
 }
 
 static void
@@ -69,10 +73,10 @@ gen_merged (yajl_gen g, yajl_val base, yajl_val patch)
   for (size_t i = 0; i < base->u.object.len; i++)
     {
       gen_key (g, base->u.object.keys[i]);
-      gen_merged (g, base->u.object.values[i], member (patch, base->u.object.keys[i]));
+      gen_merged (g, base->u.object.values[i], json_object_get (patch, base->u.object.keys[i]));
     }
   for (size_t i = 0; i < patch->u.object.len; i++)
-    if (member (base, patch->u.object.keys[i]) == NULL && !YAJL_IS_NULL (patch->u.object.values[i]))
+    if (json_object_get (base, patch->u.object.keys[i]) == NULL && !YAJL_IS_NULL (patch->u.object.values[i]))
       {
         gen_key (g, patch->u.object.keys[i]);
         json_gen_value (g, patch->u.object.values[i]);

@@ -13,6 +13,13 @@
 
 #include "error.h"
 
+/* The value of key in the object obj, or NULL (also when obj is not an
+ * object). With a repeated key the last one wins, as in Go's encoding/json:
+ * the manager that wrote or checked a file (podman, containerd) reads it
+ * that way, and we must not act on a value it never saw. A JSON null is
+ * returned as such. */
+yajl_val json_object_get (yajl_val obj, const char *key);
+
 /* Emit one JSON string (a map key or a value). */
 void json_gen_str (yajl_gen g, const char *s);
 
