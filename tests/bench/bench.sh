@@ -131,7 +131,7 @@ if [[ -x $OCIRT ]] && "$OCIRT" logs --help >/dev/null 2>&1; then
 	if [[ -f tests/bench/log_throughput.c ]]; then
 		if gcc -O2 -Wall -std=gnu11 -D_GNU_SOURCE -pthread -o "$work/log_throughput" \
 			tests/bench/log_throughput.c src/shim/pump.c src/shim/ringbuf.c \
-			src/shim/logfile.c src/util/error.c 2>"$work/log_throughput.err"; then
+			src/shim/logfile.c src/util/error.c src/util/fs.c 2>"$work/log_throughput.err"; then
 			echo "log pipeline (tests/bench/log_throughput.c, $mb MiB):"
 			"$work/log_throughput" "$work" "$mb" 3 || echo "log pipeline: the bench failed"
 		else

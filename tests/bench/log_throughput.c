@@ -10,7 +10,7 @@
  * Build and run (from the top of the tree):
  *   gcc -O2 -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -pthread \
  *       -o tests/bench/log_throughput tests/bench/log_throughput.c \
- *       src/shim/pump.c src/shim/ringbuf.c src/shim/logfile.c src/util/error.c
+ *       src/shim/pump.c src/shim/ringbuf.c src/shim/logfile.c src/util/error.c src/util/fs.c
  *   tests/bench/log_throughput [dir [MiB [runs [ring-bytes]]]]
  * Defaults: /tmp, 1024 MiB, 3 runs (best of each), LOG_PUMP_DEFAULT_BUFFER.
  */

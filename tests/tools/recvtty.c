@@ -17,7 +17,7 @@
  *
  * Build (the integrator adds a Makefile rule; error.c needs _GNU_SOURCE):
  *   gcc -O2 -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -o tests/tools/recvtty \
- *       tests/tools/recvtty.c src/linux/terminal.c src/util/error.c
+ *       tests/tools/recvtty.c src/linux/terminal.c src/util/error.c src/util/fs.c
  */
 #include <errno.h>
 #include <fcntl.h>

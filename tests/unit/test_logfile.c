@@ -4,7 +4,7 @@
  * Build:
  *   gcc -O2 -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -pthread \
  *       -o tests/unit/test_logfile tests/unit/test_logfile.c \
- *       src/shim/logfile.c src/util/error.c -lcmocka
+ *       src/shim/logfile.c src/util/error.c src/util/fs.c -lcmocka
  */
 #include <errno.h>
 #include <fcntl.h>

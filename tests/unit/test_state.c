@@ -2,7 +2,8 @@
  *
  * Runs unprivileged in a private mkdtemp() directory. Build:
  *   gcc $(CFLAGS) -o tests/unit/test_state tests/unit/test_state.c \
- *       src/runtime/state.c src/util/error.c -lyajl -lcmocka
+ *       src/runtime/state.c src/util/error.c src/util/fs.c src/util/json.c \
+ *       -lyajl -lcmocka
  */
 #include <dirent.h>
 #include <errno.h>
