@@ -3,10 +3,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../util/cleanup.h"
@@ -157,4 +160,29 @@ ns_write_id_maps (pid_t pid, const struct oci_linux *lx, ocirt_error_t *err)
   if (lx->n_gid_mappings && write_map (pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0)
     return -1;
   return 0;
+}
+
+pid_t
+ns_clone (unsigned long flags, int *pidfd, int cgroup_fd, bool *in_cgroup)
+{
+  struct clone_args args = {
+    .flags = (uint64_t) flags | CLONE_PIDFD,
+    .pidfd = (uint64_t) (uintptr_t) pidfd,
+    .exit_signal = SIGCHLD,
+  };
+
+  *in_cgroup = false;
+  if (cgroup_fd >= 0)
+    {
+      struct clone_args into = args;
+      into.flags |= CLONE_INTO_CGROUP;
+      into.cgroup = (uint64_t) cgroup_fd;
+      pid_t pid = (pid_t) syscall (SYS_clone3, &into, sizeof into);
+      if (pid >= 0 || (errno != EINVAL && errno != E2BIG))
+        {
+          *in_cgroup = pid >= 0;
+          return pid;
+        }
+    }
+  return (pid_t) syscall (SYS_clone3, &args, sizeof args);
 }

@@ -2,8 +2,9 @@
  *
  * Owns: turning linux.namespaces into clone flags and opened namespace fds,
  * joining by path in the right order, the uid/gid maps (written by the
- * parent, which is root on the host) and the time offsets. It never mounts
- * and never touches cgroups.
+ * parent, which is root on the host), the time offsets, and the clone3 that
+ * makes the process in its new namespaces. It never mounts, and of cgroups
+ * it only takes an fd to clone into.
  */
 #ifndef OCIRT_NAMESPACES_H
 #define OCIRT_NAMESPACES_H
@@ -33,6 +34,14 @@ void ns_plan_close (struct ns_plan *plan);
 /* Parent, before clone: a pid namespace joined by path only applies to
  * children, so the parent itself enters it for the one clone it makes. */
 int ns_join_pid_for_children (const struct ns_plan *plan, ocirt_error_t *err);
+
+/* clone3 with `flags` (namespaces to create) and CLONE_PIDFD, returning the
+ * pid as fork does. With cgroup_fd >= 0 (a v2 cgroup directory) the child
+ * starts in that cgroup (CLONE_INTO_CGROUP, Linux 5.7), as crun's does: it
+ * never runs outside it, and no move is needed afterwards. A kernel
+ * without the flag refuses it (EINVAL, or E2BIG for the larger struct);
+ * then the child is made without it and *in_cgroup says so. */
+pid_t ns_clone (unsigned long flags, int *pidfd, int cgroup_fd, bool *in_cgroup);
 
 /* Child: join the namespaces given by path (user first, so that the others
  * are joined with the capabilities it grants), then unshare the late ones. */

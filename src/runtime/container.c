@@ -1,9 +1,10 @@
 /* container.c - see container.h.
  *
- * create, as a sequence (each step undone by cleanup_launch on failure):
+ * create, as a sequence (each step undone by launch_abort on failure):
  *   validate id and config -> state dir (exclusive, locked) -> initial state
- *   -> exec fifo -> clone the init into its namespaces -> cgroup + resources
- *   -> id maps -> "go" -> wait for "ready" -> pid file -> final state.
+ *   -> exec fifo -> cgroup + resources -> clone the init into its namespaces
+ *   (v2: straight into its cgroup; v1: moved in after) -> id maps -> "go"
+ *   -> wait for "ready" -> pid file -> final state.
  * The init is our child only until we exit; then the nearest subreaper
  * (a manager such as conmon or containerd-shim) adopts it.
  */
@@ -88,6 +89,8 @@ struct launch
   bool tty_proxy;                 /* run in the foreground: keep the master */
   int tty_master;                 /* kept for the proxy, or -1 */
   bool cgroup_made;
+  int cgroup_fd;                  /* v2: the cgroup for CLONE_INTO_CGROUP */
+  bool cloned_into_cgroup;
   struct container_state st;
 };
 
@@ -95,7 +98,7 @@ static void
 launch_init (struct launch *l)
 {
   memset (l, 0, sizeof *l);
-  l->root_fd = l->dir_fd = l->fifo_fd = l->proc_fd = l->sync_fd = l->pidfd = l->tty_master = -1;
+  l->root_fd = l->dir_fd = l->fifo_fd = l->proc_fd = l->sync_fd = l->pidfd = l->tty_master = l->cgroup_fd = -1;
   for (int i = 0; i < OCI_NS_COUNT; i++)
     l->ns.join_fd[i] = -1;
 }
@@ -126,6 +129,7 @@ launch_release (struct launch *l)
   close_fd (&l->sync_fd);
   close_fd (&l->pidfd);
   close_fd (&l->tty_master);
+  close_fd (&l->cgroup_fd);
   close_fd (&l->dir_fd);
   close_fd (&l->root_fd);
   state_clear (&l->st);
@@ -302,17 +306,6 @@ make_exec_fifo (struct launch *l, ocirt_error_t *err)
   return 0;
 }
 
-static pid_t
-clone_init (struct launch *l, int *pidfd)
-{
-  struct clone_args args = {
-    .flags = (uint64_t) l->ns.clone_flags | CLONE_PIDFD,
-    .pidfd = (uint64_t) (uintptr_t) pidfd,
-    .exit_signal = SIGCHLD,
-  };
-  return (pid_t) syscall (SYS_clone3, &args, sizeof args);
-}
-
 static int
 spawn_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
 {
@@ -330,7 +323,7 @@ spawn_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
       return -1;
     }
 
-  pid_t pid = clone_init (l, &l->pidfd);
+  pid_t pid = ns_clone (l->ns.clone_flags, &l->pidfd, l->cgroup_fd, &l->cloned_into_cgroup);
   if (pid < 0)
     {
       int saved = errno;
@@ -402,20 +395,39 @@ run_runtime_hooks (struct launch *l, ocirt_error_t *err)
   return hooks_run (&l->cfg->hooks.create_runtime, "createRuntime", json, err);
 }
 
-/* Parent's half of the handshake: put the init in its cgroup and give it its
- * uid/gid maps, then let it set itself up and wait for its verdict. */
+/* The container's cgroup, with its limits, exists before its init: the
+ * init never runs unlimited, and on v2 it is cloned straight into it. */
 static int
-configure_init (struct launch *l, ocirt_error_t *err)
+prepare_cgroup (struct launch *l, ocirt_error_t *err)
 {
   const struct oci_linux *lx = l->cfg->linux_;
 
-  if (cgroup_create_and_enter (l->cgroup_path, l->pid, err) < 0)
+  if (cgroup_create_and_enter (l->cgroup_path, 0, err) < 0)
     return -1;
   l->cgroup_made = true;
   /* The configured device nodes are allowed in the device cgroup too, so a
    * default deny-all still leaves the container its own /dev. */
   if (lx && lx->resources
       && cgroup_apply_resources_devices (l->cgroup_path, lx->resources, lx->devices, lx->n_devices, err) < 0)
+    return -1;
+  if (cgroup_detect_mode () == CGROUP_MODE_V2)
+    {
+      l->cgroup_fd = cgroup_open_unified (l->cgroup_path, err);
+      if (l->cgroup_fd < 0)
+        return -1;
+    }
+  return 0;
+}
+
+/* Parent's half of the handshake: put the init in its cgroup (unless
+ * clone3 did) and give it its uid/gid maps, then let it set itself up and
+ * wait for its verdict. */
+static int
+configure_init (struct launch *l, ocirt_error_t *err)
+{
+  const struct oci_linux *lx = l->cfg->linux_;
+
+  if (!l->cloned_into_cgroup && cgroup_enter (l->cgroup_path, l->pid, err) < 0)
     return -1;
   if ((l->ns.clone_flags & CLONE_NEWUSER) && ns_write_id_maps (l->pid, lx, err) < 0)
     return -1;
@@ -517,7 +529,7 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
       close (fd);
     }
   if (write_initial_state (l, o, err) < 0 || (wait_for_start && make_exec_fifo (l, err) < 0)
-      || spawn_init (l, o, err) < 0 || configure_init (l, err) < 0)
+      || prepare_cgroup (l, err) < 0 || spawn_init (l, o, err) < 0 || configure_init (l, err) < 0)
     return -1;
   if (pid_file && write_pid_file (pid_file, l->pid, err) < 0)
     return -1;

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,7 +10,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -267,8 +265,20 @@ spawn (struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_p
       close (sv[1]);
       return -1;
     }
-  struct clone_args args = { .flags = CLONE_PIDFD, .pidfd = (uint64_t) (uintptr_t) &pidfd, .exit_signal = SIGCHLD };
-  pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof args);
+  /* v2: straight into the container's cgroup; v1: moved in below. */
+  cleanup_close int cgroup_fd = -1;
+  bool in_cgroup = false;
+  if (cgroup_detect_mode () == CGROUP_MODE_V2)
+    {
+      cgroup_fd = cgroup_open_unified (x->st.cgroup_path, err);
+      if (cgroup_fd < 0)
+        {
+          close (sv[0]);
+          close (sv[1]);
+          return -1;
+        }
+    }
+  pid_t pid = ns_clone (0, &pidfd, cgroup_fd, &in_cgroup);
   if (pid < 0)
     {
       int saved = errno;
@@ -289,7 +299,7 @@ spawn (struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_p
   close (sv[1]);
   cleanup_close int sync_fd = sv[0];
 
-  int r = cgroup_enter (x->st.cgroup_path, pid, err);
+  int r = in_cgroup ? 0 : cgroup_enter (x->st.cgroup_path, pid, err);
   if (r == 0)
     r = sync_send (sync_fd, SYNC_GO, 0, NULL, err);
   while (r == 0)

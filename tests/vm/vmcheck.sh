@@ -149,6 +149,8 @@ if [[ -f kmod/Makefile && ${VMCHECK_KMOD:-1} == 1 ]]; then
 	fi
 	exec 8>&-
 fi
+# strace shows in the VM which syscalls ocirt makes (CLONE_INTO_CGROUP).
+command -v strace >/dev/null && bins+=(--bin "$(command -v strace)")
 for d in ${VMCHECK_PATH:-}; do
 	[[ -d $d ]] || fail "VMCHECK_PATH: no directory $d"
 	mkdir -p "$stage/$d"

@@ -109,6 +109,27 @@ teardown() {
 	t_events_stats
 }
 
+# The init and an exec'd process start in the container's cgroup: clone3
+# with CLONE_INTO_CGROUP, and no pid is ever written to a cgroup.procs.
+@test "v2: the init and exec'd processes are cloned into the cgroup, never moved" {
+	ocirt_only "it checks ocirt's own syscalls"
+	command -v strace >/dev/null || skip "strace is not in the VM"
+	cg_bundle 'exec sleep 1000'
+	strace -f -qq -y -e trace=clone3,write -o "$BATS_TEST_TMPDIR/create.trace" \
+		"$OCIRT" --root "$STATE_ROOT" create --bundle "$BUNDLE" "$CTR_ID"
+	ocirt start "$CTR_ID"
+	strace -f -qq -y -e trace=clone3,write -o "$BATS_TEST_TMPDIR/exec.trace" \
+		"$OCIRT" --root "$STATE_ROOT" exec "$CTR_ID" true
+	for t in create exec; do
+		run grep -c 'clone3(.*CLONE_INTO_CGROUP' "$BATS_TEST_TMPDIR/$t.trace"
+		assert_output 1
+		run grep 'cgroup.procs>' "$BATS_TEST_TMPDIR/$t.trace"
+		assert_failure
+	done
+	pid=$(state_field "$CTR_ID" pid)
+	assert_equal "$(cut -d: -f3 "/proc/$pid/cgroup")" "$CGROUP_PARENT/$CTR_ID"
+}
+
 @test "v2: rdma limits are applied, or refused naming the field, leaving nothing behind" {
 	t_rdma
 }
