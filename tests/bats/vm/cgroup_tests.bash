@@ -241,7 +241,7 @@ t_rdma() {
 	run ocirt create --bundle "$BUNDLE" "$CTR_ID"
 	assert_failure
 	if grep -qw rdma /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
-		assert_output --regexp 'linux\.resources\.rdma: write "ocirt_no_hca hca_handle=3 hca_object=100" to "[^"]*/rdma\.max": No such device'
+		assert_output --regexp 'linux\.resources\.rdma: write "ocirt_no_hca hca_handle=3 hca_object=100" to "[^"]*/rdma\.max": no such device'
 	elif [[ ! -d /sys/fs/cgroup/rdma ]]; then
 		assert_output --partial "linux.resources.rdma: the rdma cgroup controller is not mounted on this host"
 	else
