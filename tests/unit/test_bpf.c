@@ -124,9 +124,9 @@ program_is_prologue_rules_epilogue (void **state)
   (void) state;
   struct prog p = build (&deny_all, 1, NULL, 0);
 
-  /* 6 to unpack the context, at most 7 per standard device, then "deny
-   * all" as the last 2 (no test, return 0): nothing is unreachable, which
-   * the verifier would refuse. */
+  /* 6 to unpack the context, at most 7 per standard device (each an
+   * exception to "deny all"), then that default as the last 2 (no test,
+   * return 0): nothing is unreachable, which the verifier would refuse. */
   assert_true (p.n > 8 + cgroup_n_std_devices);
   assert_true (p.n <= 6 + 7 * cgroup_n_std_devices + 2);
   assert_int_equal (p.insns[0].code, BPF_LDX | BPF_MEM | BPF_W);
@@ -135,7 +135,7 @@ program_is_prologue_rules_epilogue (void **state)
   assert_int_equal (p.insns[p.n - 2].imm, 0);
   free (p.insns);
 
-  /* Without a rule that matches everything, the default is "allow". */
+  /* Without an "a" rule, the default is a new v1 cgroup's: "allow". */
   struct oci_device_cgroup one = { .allow = false, .type = "c", .has_major = true, .major = 4 };
   p = build (&one, 1, NULL, 0);
   assert_int_equal (p.insns[p.n - 2].imm, 1);
@@ -184,10 +184,10 @@ deny_all_leaves_the_standard_devices (void **state)
 }
 
 static void
-the_last_matching_rule_decides (void **state)
+a_deny_after_an_allow_removes_only_its_access (void **state)
 {
   (void) state;
-  /* The last matching rule decides, per access bit requested. */
+  /* The deny takes w out of the rw exception; r stays. */
   struct oci_device_cgroup rules[] = {
     deny_all,
     { .allow = true, .type = "c", .has_major = true, .major = 10, .has_minor = true, .minor = 229,
@@ -249,6 +249,179 @@ linux_devices_are_allowed_after_the_rules (void **state)
   assert_int_equal (run (p.insns, p.n, 'c', R | W, 7, 0), 0);
   assert_int_equal (run (p.insns, p.n, 'c', R, 0, 0), 0);
   free (p.insns);
+}
+
+/* ---- v1's state, rule list by rule list ------------------------------ */
+
+/* One access and whether v1's devices controller allows it. */
+struct probe
+{
+  char type;
+  unsigned access;
+  uint32_t major, minor;
+  bool allowed;
+};
+
+/* A rule list (the standard devices follow it, as always) and what v1
+ * makes of it. The root tests below check each on the kernel too. */
+struct rules_case
+{
+  const char *what;
+  size_t n_rules;
+  struct oci_device_cgroup rules[4];
+  size_t n_probes;
+  struct probe probes[5];
+};
+
+#define DENY_ALL { .allow = false, .access = "rwm" }
+#define ALLOW_ALL { .allow = true, .access = "rwm" }
+/* c MAJ:MIN and c MAJ:* */
+#define CHR(allow_, maj, min, acc)                                                              \
+  { .allow = allow_, .type = "c", .has_major = true, .major = maj, .has_minor = true,            \
+    .minor = min, .access = acc }
+#define CHR_ANY_MINOR(allow_, maj, acc)                                                         \
+  { .allow = allow_, .type = "c", .has_major = true, .major = maj, .access = acc }
+/* The probed devices: /dev/fuse (not a standard device) and its neighbour. */
+#define FUSE(acc, ok) { 'c', acc, 10, 229, ok }
+#define NEXT(acc, ok) { 'c', acc, 10, 230, ok }
+
+static const struct rules_case r_then_w = {
+  "allow r, then w, of one device: one rw exception",
+  3, { DENY_ALL, CHR (true, 10, 229, "r"), CHR (true, 10, 229, "w") },
+  4, { FUSE (R, true), FUSE (W, true), FUSE (R | W, true), NEXT (R, false) },
+};
+
+static const struct rules_case deny_w_after_rwm = {
+  "allow rwm, then deny w: r and m stay allowed",
+  3, { DENY_ALL, CHR (true, 10, 229, "rwm"), CHR (false, 10, 229, "w") },
+  4, { FUSE (R, true), FUSE (M, true), FUSE (W, false), FUSE (R | W, false) },
+};
+
+static const struct rules_case allow_w_after_deny_rwm = {
+  "default allow: deny rwm, then allow w: r and m stay refused",
+  2, { CHR (false, 10, 229, "rwm"), CHR (true, 10, 229, "w") },
+  5, { FUSE (W, true), FUSE (R, false), FUSE (M, false), FUSE (R | W, false), NEXT (R | W, true) },
+};
+
+static const struct rules_case any_refused_bit_refuses = {
+  "default allow: an access is refused when one of its bits is",
+  1, { CHR (false, 10, 229, "w") },
+  4, { FUSE (R, true), FUSE (W, false), FUSE (R | W, false), NEXT (R | W, true) },
+};
+
+static const struct rules_case deny_a_drops_exceptions = {
+  "deny \"a\" drops the exceptions before it",
+  4, { DENY_ALL, CHR (true, 10, 229, "r"), DENY_ALL, CHR (true, 10, 229, "w") },
+  3, { FUSE (R, false), FUSE (W, true), FUSE (R | W, false) },
+};
+
+static const struct rules_case allow_a_drops_exceptions = {
+  "allow \"a\" allows all again, and drops the exceptions before it",
+  4, { DENY_ALL, CHR (true, 10, 229, "r"), ALLOW_ALL, CHR (false, 10, 229, "w") },
+  4, { FUSE (R, true), FUSE (W, false), NEXT (R | W, true), { 'b', R, 7, 0, true } },
+};
+
+static const struct rules_case narrow_a = {
+  "an \"a\" rule for one device number is a c and a b rule, not a reset",
+  2, { DENY_ALL, { .allow = true, .type = "a", .has_major = true, .major = 10, .has_minor = true,
+                   .minor = 229, .access = "rw" } },
+  4, { FUSE (R | W, true), { 'b', R | W, 10, 229, true }, NEXT (R, false), { 'b', R, 10, 230, false } },
+};
+
+static const struct rules_case wildcard_and_one_device = {
+  "c 10:* r and c 10:229 w are two exceptions: neither grants rw",
+  3, { DENY_ALL, CHR_ANY_MINOR (true, 10, "r"), CHR (true, 10, 229, "w") },
+  5, { FUSE (R, true), FUSE (W, true), FUSE (R | W, false), NEXT (R, true), NEXT (W, false) },
+};
+
+static const struct rules_case no_hole_in_wildcard_allow = {
+  "a deny of c 10:229 leaves an allow of c 10:* whole, as on v1",
+  3, { DENY_ALL, CHR_ANY_MINOR (true, 10, "rw"), CHR (false, 10, 229, "w") },
+  3, { FUSE (W, true), FUSE (R | W, true), NEXT (W, true) },
+};
+
+static const struct rules_case no_hole_in_wildcard_deny = {
+  "default allow: an allow of c 10:229 leaves a deny of c 10:* whole, as on v1",
+  2, { CHR_ANY_MINOR (false, 10, "w"), CHR (true, 10, 229, "w") },
+  3, { FUSE (W, false), FUSE (R, true), NEXT (W, false) },
+};
+
+static const struct rules_case allow_after_deny = {
+  "order: deny w, then allow rw: rw is allowed",
+  3, { DENY_ALL, CHR (false, 10, 229, "w"), CHR (true, 10, 229, "rw") },
+  2, { FUSE (R | W, true), FUSE (W, true) },
+};
+
+static const struct rules_case deny_after_allow = {
+  "order: allow rw, then deny w: w is refused",
+  3, { DENY_ALL, CHR (true, 10, 229, "rw"), CHR (false, 10, 229, "w") },
+  2, { FUSE (R | W, false), FUSE (W, false) },
+};
+
+static const struct rules_case deny_of_what_is_not_granted = {
+  "order: a deny of r while only w is allowed leaves nothing for a later allow of r to undo",
+  4, { DENY_ALL, CHR (true, 10, 229, "w"), CHR (false, 10, 229, "r"), CHR (true, 10, 229, "r") },
+  2, { FUSE (R | W, true), FUSE (R, true) },
+};
+
+static void
+check_in_interpreter (const struct rules_case *c)
+{
+  struct prog p = build (c->rules, c->n_rules, NULL, 0);
+
+  for (size_t i = 0; i < c->n_probes; i++)
+    {
+      const struct probe *pr = &c->probes[i];
+      int got = run (p.insns, p.n, pr->type, pr->access, pr->major, pr->minor);
+
+      if (got != pr->allowed)
+        fail_msg ("%s: probe %zu (%c %u:%u access %u): got %s", c->what, i, pr->type, pr->major,
+                  pr->minor, pr->access, got ? "allowed" : "refused");
+    }
+  free (p.insns);
+}
+
+static void
+two_allows_for_one_device_combine (void **state)
+{
+  (void) state;
+  check_in_interpreter (&r_then_w);
+}
+
+static void
+a_deny_takes_only_its_bits_from_an_exception (void **state)
+{
+  (void) state;
+  check_in_interpreter (&deny_w_after_rwm);
+  check_in_interpreter (&allow_w_after_deny_rwm);
+  check_in_interpreter (&any_refused_bit_refuses);
+}
+
+static void
+an_a_rule_resets_the_state (void **state)
+{
+  (void) state;
+  check_in_interpreter (&deny_a_drops_exceptions);
+  check_in_interpreter (&allow_a_drops_exceptions);
+  check_in_interpreter (&narrow_a);
+}
+
+static void
+wildcard_and_specific_rules_stay_separate_exceptions (void **state)
+{
+  (void) state;
+  check_in_interpreter (&wildcard_and_one_device);
+  check_in_interpreter (&no_hole_in_wildcard_allow);
+  check_in_interpreter (&no_hole_in_wildcard_deny);
+}
+
+static void
+the_order_of_the_rules_matters_as_on_v1 (void **state)
+{
+  (void) state;
+  check_in_interpreter (&allow_after_deny);
+  check_in_interpreter (&deny_after_allow);
+  check_in_interpreter (&deny_of_what_is_not_granted);
 }
 
 /* ---- the kernel (root, a cgroup2 mount) ------------------------------ */
@@ -344,9 +517,14 @@ main (void)
     cmocka_unit_test (program_is_prologue_rules_epilogue),
     cmocka_unit_test (bad_rules_are_refused_with_the_field),
     cmocka_unit_test (deny_all_leaves_the_standard_devices),
-    cmocka_unit_test (the_last_matching_rule_decides),
+    cmocka_unit_test (a_deny_after_an_allow_removes_only_its_access),
     cmocka_unit_test (without_deny_all_a_single_deny_blocks_one_device),
     cmocka_unit_test (linux_devices_are_allowed_after_the_rules),
+    cmocka_unit_test (two_allows_for_one_device_combine),
+    cmocka_unit_test (a_deny_takes_only_its_bits_from_an_exception),
+    cmocka_unit_test (an_a_rule_resets_the_state),
+    cmocka_unit_test (wildcard_and_specific_rules_stay_separate_exceptions),
+    cmocka_unit_test (the_order_of_the_rules_matters_as_on_v1),
     cmocka_unit_test (the_kernel_loads_enforces_and_replaces_it),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
