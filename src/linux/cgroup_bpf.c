@@ -9,12 +9,22 @@
  * program before its replacement is attached (a container must never be,
  * even briefly, without its device restrictions).
  *
- * Semantics, the v1 devices controller's as runc and crun emulate it: the
- * rules are tried from the last to the first and the first one that matches
- * decides; when none matches, access is allowed (a v1 cgroup starts with
- * "allow all", and a list that restricts starts with "deny all", which then
- * matches everything). An allow rule matches when it grants every requested
- * access bit, a deny rule when it refuses any of them.
+ * Semantics, the v1 devices controller's (security/device_cgroup.c), which
+ * runc and crun emulate too: the rules are applied in order, as cgroup_v1.c
+ * writes them to devices.allow and devices.deny, to a state that is a
+ * default (allow or deny every device) plus a list of exceptions to it. The
+ * program is that final state, so the order of the rules matters only as
+ * it does on v1:
+ * - the rule "a" (every device, every access) sets the default and drops
+ *   every exception;
+ * - a rule against the default adds its access to the exception of the
+ *   same type, major and minor ("r" then "w" for c 1:3 is one "rw"
+ *   exception); a rule along the default removes its access from that one
+ *   exception, and only from it (a deny of c 1:3 after an allow of c 1:*
+ *   changes nothing, as on v1);
+ * - with "deny" as the default, an access is allowed when one exception
+ *   grants every requested bit; with "allow", it is refused when an
+ *   exception names any requested bit.
  */
 #include "cgroup_internal.h"
 
@@ -30,10 +40,13 @@
 
 #include "../util/cleanup.h"
 
+#define ACC_ALL (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD)
+
 /* ------------------------------------------------------------------ */
 /* rules                                                                */
 
-/* One rule, with -1 for "any" and access as BPF_DEVCG_ACC_* bits. */
+/* One write to devices.allow or devices.deny: -1 for "any" major or minor,
+ * access as BPF_DEVCG_ACC_* bits. Type 'a' is only ever the whole "a". */
 struct dev_rule
 {
   bool allow;
@@ -59,14 +72,43 @@ access_bits (const char *access, unsigned *bits)
   return 0;
 }
 
-/* The rules in evaluation order: the config's, then (when there are any)
- * the standard devices and each of linux.devices, as cgroup_v1.c writes
- * them. Returns the count, or -1 with *err set. */
+/* The config's rule i as the one or two writes cgroup_v1.c makes of it:
+ * the kernel reads any "a" line as "every device, every access", so a
+ * narrower "a" rule becomes a c and a b rule. Returns how many, or -1. */
+static int
+config_rule (const struct oci_device_cgroup *d, size_t i, struct dev_rule *out, ocirt_error_t *err)
+{
+  const char *type = d->type && d->type[0] ? d->type : "a";
+  struct dev_rule r = { .allow = d->allow, .type = type[0] };
+
+  if (strcmp (type, "a") != 0 && strcmp (type, "c") != 0 && strcmp (type, "b") != 0)
+    return make_error (err, 0, "linux.resources.devices[%zu]: type \"%s\" is not one of a, c, b",
+                       i, type);
+  if (access_bits (d->access, &r.access) < 0)
+    return make_error (err, 0, "linux.resources.devices[%zu]: access \"%s\" is not a "
+                               "combination of r, w, m", i, d->access);
+  r.major = d->has_major && d->major >= 0 ? d->major : -1;
+  r.minor = d->has_minor && d->minor >= 0 ? d->minor : -1;
+  if (r.major > INT32_MAX || r.minor > INT32_MAX)
+    return make_error (err, 0, "linux.resources.devices[%zu]: device number %" PRId64 ":%" PRId64
+                               " out of range", i, r.major, r.minor);
+  out[0] = r;
+  if (r.type != 'a' || (r.major < 0 && r.minor < 0 && r.access == ACC_ALL))
+    return 1;
+  out[0].type = 'c';
+  out[1] = r;
+  out[1].type = 'b';
+  return 2;
+}
+
+/* The writes in order: the config's rules, then (when there are any) the
+ * standard devices and each of linux.devices, as cgroup_v1.c makes them.
+ * Returns the count, or -1 with *err set. */
 static ssize_t
 collect_rules (const struct oci_device_cgroup *d, size_t n, const struct oci_device *devices,
                size_t n_devices, struct dev_rule **out, ocirt_error_t *err)
 {
-  size_t cap = n ? n + cgroup_n_std_devices + n_devices : 0, k = 0;
+  size_t cap = n ? 2 * n + cgroup_n_std_devices + n_devices : 0, k = 0;
   cleanup_free struct dev_rule *r = NULL;
 
   *out = NULL;
@@ -75,20 +117,13 @@ collect_rules (const struct oci_device_cgroup *d, size_t n, const struct oci_dev
   r = calloc (cap, sizeof *r);
   if (r == NULL)
     abort ();
-  for (size_t i = 0; i < n; i++, k++)
+  for (size_t i = 0; i < n; i++)
     {
-      const char *type = d[i].type && d[i].type[0] ? d[i].type : "a";
+      int made = config_rule (&d[i], i, r + k, err);
 
-      if (strcmp (type, "a") != 0 && strcmp (type, "c") != 0 && strcmp (type, "b") != 0)
-        return make_error (err, 0, "linux.resources.devices[%zu]: type \"%s\" is not one of a, c, b",
-                           i, type);
-      if (access_bits (d[i].access, &r[k].access) < 0)
-        return make_error (err, 0, "linux.resources.devices[%zu]: access \"%s\" is not a "
-                                   "combination of r, w, m", i, d[i].access);
-      r[k].allow = d[i].allow;
-      r[k].type = type[0];
-      r[k].major = d[i].has_major && d[i].major >= 0 ? d[i].major : -1;
-      r[k].minor = d[i].has_minor && d[i].minor >= 0 ? d[i].minor : -1;
+      if (made < 0)
+        return -1;
+      k += (size_t) made;
     }
   for (size_t i = 0; i < cgroup_n_std_devices; i++, k++)
     {
@@ -101,18 +136,92 @@ collect_rules (const struct oci_device_cgroup *d, size_t n, const struct oci_dev
     {
       if (devices[i].type && devices[i].type[0] == 'p')
         continue; /* FIFOs are not device-cgroup controlled */
+      if (devices[i].major > INT32_MAX || devices[i].minor > INT32_MAX)
+        return make_error (err, 0, "linux.devices[%zu]: device number %" PRId64 ":%" PRId64
+                                   " out of range", i, devices[i].major, devices[i].minor);
       r[k++] = (struct dev_rule) { true, devices[i].type && devices[i].type[0] == 'b' ? 'b' : 'c',
-                                   devices[i].major, devices[i].minor,
-                                   BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD };
+                                   devices[i].major, devices[i].minor, ACC_ALL };
     }
   *out = steal_pointer (&r);
   return (ssize_t) k;
 }
 
 /* ------------------------------------------------------------------ */
-/* assembly                                                             */
+/* the v1 state                                                         */
 
-#define ACC_ALL (BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD)
+/* The devices of one type, major and minor (-1: any), and access bits. */
+struct dev_exception
+{
+  char type;          /* 'c' or 'b' */
+  int64_t major, minor;
+  unsigned access;
+};
+
+/* A v1 devices cgroup after some writes. With default_allow the exceptions
+ * are what is refused, otherwise what is allowed; there is at most one per
+ * type, major and minor. `ex` has room for one per write. */
+struct dev_state
+{
+  bool default_allow;
+  size_t n;
+  struct dev_exception *ex;
+};
+
+/* The kernel keys an exception by its exact type, major and minor: a
+ * wildcard is a value of its own, not a set that contains c 1:3. */
+static struct dev_exception *
+exception_find (struct dev_state *s, const struct dev_rule *r)
+{
+  for (size_t i = 0; i < s->n; i++)
+    if (s->ex[i].type == r->type && s->ex[i].major == r->major && s->ex[i].minor == r->minor)
+      return &s->ex[i];
+  return NULL;
+}
+
+static void
+exception_add (struct dev_state *s, const struct dev_rule *r)
+{
+  struct dev_exception *e = exception_find (s, r);
+
+  if (e == NULL)
+    s->ex[s->n++] = (struct dev_exception) { r->type, r->major, r->minor, r->access };
+  else
+    e->access |= r->access;
+}
+
+/* Only the exception of this exact key loses the access, as in the kernel
+ * (which never splits a wildcard exception); one with no access left goes. */
+static void
+exception_remove (struct dev_state *s, const struct dev_rule *r)
+{
+  struct dev_exception *e = exception_find (s, r);
+
+  if (e == NULL)
+    return;
+  e->access &= ~r->access;
+  if (e->access == 0)
+    {
+      memmove (e, e + 1, (size_t) (s->ex + s->n - (e + 1)) * sizeof *e);
+      s->n--;
+    }
+}
+
+static void
+state_apply (struct dev_state *s, const struct dev_rule *r)
+{
+  if (r->type == 'a')
+    {
+      s->default_allow = r->allow;
+      s->n = 0;
+    }
+  else if (r->allow == s->default_allow)
+    exception_remove (s, r);
+  else
+    exception_add (s, r);
+}
+
+/* ------------------------------------------------------------------ */
+/* assembly                                                             */
 
 /* Registers once the context is read: R2 type, R3 access, R4 major,
  * R5 minor; R1 is scratch afterwards. */
@@ -139,55 +248,57 @@ emit_prologue (struct bpf_insn *p)
   return i;
 }
 
-/* A rule without any test: it decides every access that reaches it. */
-static bool
-matches_all (const struct dev_rule *r)
+/* "return verdict" */
+static size_t
+emit_return (struct bpf_insn *p, bool verdict)
 {
-  return r->type == 'a' && r->access == ACC_ALL && r->major < 0 && r->minor < 0;
+  p[0] = insn (BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, verdict ? 1 : 0);
+  p[1] = insn (BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+  return 2;
 }
 
-/* One rule: a chain of tests that each jump to the next rule on mismatch,
- * then "return allow". The jumps are patched once the length is known. */
+/* One exception: a chain of tests that each jump to the next exception on
+ * mismatch, then the verdict against the default. An allowing exception
+ * must grant every requested bit (the kernel's match_exception), a refusing
+ * one matches when it names any of them (match_exception_partial). The
+ * type test is always there, so what follows stays reachable, as the
+ * verifier demands. The jumps are patched once the length is known. */
 static size_t
-emit_rule (struct bpf_insn *p, const struct dev_rule *r)
+emit_exception (struct bpf_insn *p, const struct dev_exception *e, bool default_allow)
 {
-  size_t i = 0, jumps[5], nj = 0;
+  size_t i = 0, jumps[4], nj = 0;
 
-  if (r->type != 'a')
-    {
-      jumps[nj++] = i;
-      p[i++] = insn (BPF_JMP | BPF_JNE | BPF_K, R2, 0, 0,
-                     r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
-    }
-  if (r->access != ACC_ALL)
+  jumps[nj++] = i;
+  p[i++] = insn (BPF_JMP | BPF_JNE | BPF_K, R2, 0, 0,
+                 e->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
+  if (e->access != ACC_ALL)
     {
       p[i++] = insn (BPF_ALU | BPF_MOV | BPF_X, R1, R3, 0, 0);
-      p[i++] = insn (BPF_ALU | BPF_AND | BPF_K, R1, 0, 0, (int32_t) r->access);
+      p[i++] = insn (BPF_ALU | BPF_AND | BPF_K, R1, 0, 0, (int32_t) e->access);
       jumps[nj++] = i;
-      if (r->allow) /* every requested bit granted: R1 == R3 */
-        p[i++] = insn (BPF_JMP | BPF_JNE | BPF_X, R1, R3, 0, 0);
-      else /* any requested bit refused: R1 != 0 */
+      if (default_allow) /* any requested bit refused: R1 != 0 */
         p[i++] = insn (BPF_JMP | BPF_JEQ | BPF_K, R1, 0, 0, 0);
+      else /* every requested bit granted: R1 == R3 */
+        p[i++] = insn (BPF_JMP | BPF_JNE | BPF_X, R1, R3, 0, 0);
     }
-  if (r->major >= 0)
+  if (e->major >= 0)
     {
       jumps[nj++] = i;
-      p[i++] = insn (BPF_JMP | BPF_JNE | BPF_K, R4, 0, 0, (int32_t) r->major);
+      p[i++] = insn (BPF_JMP | BPF_JNE | BPF_K, R4, 0, 0, (int32_t) e->major);
     }
-  if (r->minor >= 0)
+  if (e->minor >= 0)
     {
       jumps[nj++] = i;
-      p[i++] = insn (BPF_JMP | BPF_JNE | BPF_K, R5, 0, 0, (int32_t) r->minor);
+      p[i++] = insn (BPF_JMP | BPF_JNE | BPF_K, R5, 0, 0, (int32_t) e->minor);
     }
-  p[i++] = insn (BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, r->allow ? 1 : 0);
-  p[i++] = insn (BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+  i += emit_return (p + i, !default_allow);
   for (size_t j = 0; j < nj; j++)
     p[jumps[j]].off = (int16_t) (i - jumps[j] - 1);
   return i;
 }
 
-/* A rule takes at most 8 instructions; prologue 6, epilogue 2. */
-#define RULE_MAX_INSNS 8
+/* An exception takes at most 8 instructions; prologue 6, epilogue 2. */
+#define EXCEPTION_MAX_INSNS 8
 
 int
 cgroup_bpf_devices_program (const struct oci_device_cgroup *d, size_t n,
@@ -195,36 +306,32 @@ cgroup_bpf_devices_program (const struct oci_device_cgroup *d, size_t n,
                             struct bpf_insn **insns, size_t *n_insns, ocirt_error_t *err)
 {
   cleanup_free struct dev_rule *rules = NULL;
+  cleanup_free struct dev_exception *ex = NULL;
   cleanup_free struct bpf_insn *p = NULL;
   ssize_t nr = collect_rules (d, n, devices, n_devices, &rules, err);
-  bool decided = false;
+  /* A new v1 cgroup starts as its parent is, and the container's parent
+   * allows every device. */
+  struct dev_state state = { .default_allow = true };
   size_t i = 0;
 
   *insns = NULL;
   *n_insns = 0;
   if (nr <= 0)
     return (int) nr;
+  ex = calloc ((size_t) nr, sizeof *ex);
+  if (ex == NULL)
+    abort ();
+  state.ex = ex;
   for (ssize_t k = 0; k < nr; k++)
-    if (rules[k].major > INT32_MAX || rules[k].minor > INT32_MAX)
-      return make_error (err, 0, "linux.resources.devices: device number %" PRId64 ":%" PRId64
-                                 " out of range", rules[k].major, rules[k].minor);
-  p = calloc (8 + (size_t) nr * RULE_MAX_INSNS, sizeof *p);
+    state_apply (&state, &rules[k]);
+
+  p = calloc (8 + state.n * EXCEPTION_MAX_INSNS, sizeof *p);
   if (p == NULL)
     abort ();
   i += emit_prologue (p);
-  /* Last rule first: the last one that matches decides. A rule that
-   * matches everything ends the program (the verifier refuses unreachable
-   * instructions); without one, what no rule matched is allowed. */
-  for (ssize_t k = nr - 1; k >= 0 && !decided; k--)
-    {
-      i += emit_rule (p + i, &rules[k]);
-      decided = matches_all (&rules[k]);
-    }
-  if (!decided)
-    {
-      p[i++] = insn (BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 1);
-      p[i++] = insn (BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
-    }
+  for (size_t k = 0; k < state.n; k++)
+    i += emit_exception (p + i, &state.ex[k], state.default_allow);
+  i += emit_return (p + i, state.default_allow);
   *insns = steal_pointer (&p);
   *n_insns = i;
   return 0;

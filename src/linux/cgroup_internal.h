@@ -154,9 +154,10 @@ int cgroup_stats_collect (const struct cgroup_layout *l, const char *path, struc
 struct bpf_insn;
 
 /* The BPF_PROG_TYPE_CGROUP_DEVICE program for the device rules, followed
- * (when there are any) by the standard devices and linux.devices, in a
- * malloc'd array. No rules: *n_insns is 0 and nothing is to be attached.
- * Pure: the unit tests run the result in an interpreter. */
+ * (when there are any) by the standard devices and linux.devices: it allows
+ * what a v1 devices cgroup allows after those writes to devices.allow and
+ * devices.deny. In a malloc'd array. No rules: *n_insns is 0 and nothing is
+ * to be attached. Pure: the unit tests run the result in an interpreter. */
 int cgroup_bpf_devices_program (const struct oci_device_cgroup *d, size_t n,
                                 const struct oci_device *devices, size_t n_devices,
                                 struct bpf_insn **insns, size_t *n_insns, ocirt_error_t *err);

@@ -469,8 +469,9 @@ cgroup_device_rule_format (const struct oci_device_cgroup *d, char *buf, size_t 
 
   /* The kernel reads "a" as "every device, every access" whatever follows,
    * so "a" is used only for that; a narrower "a" rule becomes a c and a b
-   * rule. */
-  if (type[0] == 'a' && any_major && any_minor && strlen (access) == 3)
+   * rule. Each letter is checked, since "rrw" is three letters too. */
+  if (type[0] == 'a' && any_major && any_minor && strchr (access, 'r') && strchr (access, 'w')
+      && strchr (access, 'm'))
     r = snprintf (buf, size, "a");
   else if (type[0] == 'a')
     r = snprintf (buf, size, "c %s:%s %s\nb %s:%s %s", maj, min, access, maj, min, access);

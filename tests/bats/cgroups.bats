@@ -38,6 +38,14 @@ teardown() { common_teardown; }
 	t_std_devices_win
 }
 
+@test "two allow rules for one device, r then w, add up to rw" {
+	t_devices_r_then_w
+}
+
+@test "update with an empty device list keeps the device rules in force" {
+	t_update_empty_devices_keeps_rules
+}
+
 @test "the memory limit OOM-kills a hog: exit 137, an oom event, and the container stops" {
 	t_oom
 }

@@ -217,6 +217,10 @@ device_rules_format_like_the_kernel_wants (void **state)
   device_rule_lines (&null, "c 1:3 rwm");
   device_rule_lines (&pts, "c 136:* rw");
   device_rule_lines (&all_r, "c *:* r\nb *:* r");
+  /* Three letters are not all three accesses: "a" would grant w and m. */
+  device_rule_lines (&(struct oci_device_cgroup){ .allow = true, .type = "a", .access = "rrw" },
+                     "c *:* rrw\nb *:* rrw");
+  device_rule_lines (&(struct oci_device_cgroup){ .allow = true, .type = "a", .access = "mwr" }, "a");
   assert_int_equal (cgroup_device_rule_format (&bad, buf, sizeof buf, &err), -1);
   error_release (&err);
   assert_int_equal (cgroup_device_rule_format (&bad_access, buf, sizeof buf, &err), -1);

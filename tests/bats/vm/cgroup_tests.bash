@@ -133,6 +133,42 @@ t_std_devices_win() {
 	assert_output --partial full=3
 }
 
+# two allow rules for one device, r then w, add up to rw, as on v1
+t_devices_r_then_w() {
+	# v1 keeps one exception per device and adds each rule's access to it;
+	# v2's program must allow the same. 10:230, allowed by no rule, shows
+	# that the probe does see a refusal.
+	cg_bundle 'mknod /tmp/fuse c 10 229 && mknod /tmp/other c 10 230 || exit 1
+{ true <>/tmp/fuse && echo fuse-opened; } 2>&1
+{ true <>/tmp/other && echo other-opened; } 2>&1' \
+		"$MKNOD | $DENY_ALL | .linux.resources.devices += [
+			{\"allow\": true, \"type\": \"c\", \"major\": 10, \"minor\": 229, \"access\": \"r\"},
+			{\"allow\": true, \"type\": \"c\", \"major\": 10, \"minor\": 229, \"access\": \"w\"}]"
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_output --regexp "/tmp/other: Operation not permitted"
+	refute_output --regexp "/tmp/fuse: Operation not permitted"
+}
+
+# update with an empty device list keeps the device rules in force
+t_update_empty_devices_keeps_rules() {
+	# An empty list writes nothing to devices.allow/deny on v1, so the rules
+	# of create stay; v2 keeps its program the same way (runc's update
+	# never changes the device rules at all).
+	cg_bundle 'mknod /tmp/fuse c 10 229; exec sleep 1000' "$MKNOD | $DENY_ALL"
+	put_script /probe.sh '{ true </tmp/fuse && echo opened; } 2>&1'
+	start_container
+	for _ in $(seq 100); do [[ -e $BUNDLE/rootfs/tmp/fuse ]] && break; sleep 0.05; done
+	run ocirt exec "$CTR_ID" /probe.sh
+	assert_output --partial "Operation not permitted"
+
+	run ocirt update -r - "$CTR_ID" <<<'{"devices": []}'
+	assert_success
+	run ocirt exec "$CTR_ID" /probe.sh
+	assert_output --partial "Operation not permitted"
+	run ocirt exec "$CTR_ID" sh -c 'echo x >/dev/null && echo null-ok'
+	assert_output null-ok
+}
+
 # the memory limit OOM-kills a hog: exit 137, an oom event, and the container stops
 t_oom() {
 	# With swap on, memory+swap must be limited too or the hog swaps.

@@ -81,6 +81,18 @@ teardown() {
 	t_devices_allowed_list
 }
 
+@test "v2: the standard devices win over an earlier deny of one of them, as in runc" {
+	t_std_devices_win
+}
+
+@test "v2: two allow rules for one device, r then w, add up to rw, as on v1" {
+	t_devices_r_then_w
+}
+
+@test "v2: update with an empty device list keeps the device rules in force, as on v1" {
+	t_update_empty_devices_keeps_rules
+}
+
 @test "v2: the memory limit OOM-kills a hog: exit 137, an oom event, and the container stops" {
 	t_oom
 }
