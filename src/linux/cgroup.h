@@ -69,6 +69,11 @@ int cgroup_kill_all (const char *path, int sig, ocirt_error_t *err);
 int cgroup_freeze (const char *path, bool freeze, ocirt_error_t *err);
 bool cgroup_is_frozen (const char *path);
 
+/* Whether a device rule is the v1 devices controller's "a": every device,
+ * every access. It resets the rules to allow-all or deny-all, so the rules
+ * before it no longer matter. */
+bool cgroup_device_rule_resets (const struct oci_device_cgroup *d);
+
 /* Kill what is left and remove the directories (retrying while the kernel
  * still reports them busy). A missing cgroup is not an error. Also removes
  * empty parents that ocirt's default path created ("/ocirt"). */

@@ -448,6 +448,17 @@ valid_access (const char *a)
   return a[0] != '\0' && strspn (a, "rwm") == strlen (a) && strlen (a) <= 3;
 }
 
+bool
+cgroup_device_rule_resets (const struct oci_device_cgroup *d)
+{
+  const char *type = d->type && d->type[0] ? d->type : "a";
+  const char *access = d->access && d->access[0] ? d->access : "rwm";
+
+  /* Each letter is checked, since "rrw" is three letters too. */
+  return strcmp (type, "a") == 0 && (!d->has_major || d->major < 0) && (!d->has_minor || d->minor < 0)
+         && strchr (access, 'r') && strchr (access, 'w') && strchr (access, 'm');
+}
+
 int
 cgroup_device_rule_format (const struct oci_device_cgroup *d, char *buf, size_t size,
                            ocirt_error_t *err)
@@ -469,9 +480,8 @@ cgroup_device_rule_format (const struct oci_device_cgroup *d, char *buf, size_t 
 
   /* The kernel reads "a" as "every device, every access" whatever follows,
    * so "a" is used only for that; a narrower "a" rule becomes a c and a b
-   * rule. Each letter is checked, since "rrw" is three letters too. */
-  if (type[0] == 'a' && any_major && any_minor && strchr (access, 'r') && strchr (access, 'w')
-      && strchr (access, 'm'))
+   * rule. */
+  if (cgroup_device_rule_resets (d))
     r = snprintf (buf, size, "a");
   else if (type[0] == 'a')
     r = snprintf (buf, size, "c %s:%s %s\nb %s:%s %s", maj, min, access, maj, min, access);

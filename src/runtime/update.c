@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
 
 #include "../../oci/config.h"
 #include "../linux/cgroup.h"
@@ -44,6 +46,82 @@ store_config (int dir_fd, const char *json, size_t len, ocirt_error_t *err)
   return 0;
 }
 
+/* The device rules of old_json's linux.resources, as a yajl array, or NULL. */
+static yajl_val
+stored_device_rules (yajl_val config)
+{
+  yajl_val v = json_object_get (json_object_get (json_object_get (config, "linux"), "resources"),
+                                "devices");
+  return YAJL_IS_ARRAY (v) ? v : NULL;
+}
+
+/* The patch that update merges into the stored config:
+ *   {"linux": {"resources": <the update>}}
+ * except for the device rules. The v1 devices controller applies an
+ * update's rules on top of those in force, so its state is the replay of
+ * every rule list given since create. The stored list is kept as that
+ * whole history (the old rules, then the new), from which a v2 program
+ * reaches the same state. What came before the last rule that resets every
+ * device no longer matters, and is dropped. */
+static char *
+update_patch (const char *old_json, const struct oci_config *old, const char *resources_json,
+              size_t resources_len, const struct oci_resources *upd, ocirt_error_t *err)
+{
+  cleanup_free char *out = NULL;
+  cleanup_free char *text = strndup (resources_json, resources_len);
+  const unsigned char *buf;
+  size_t len;
+  yajl_val res = text ? yajl_tree_parse (text, NULL, 0) : NULL;
+  yajl_val cfg = yajl_tree_parse (old_json, NULL, 0);
+  yajl_val new_rules = json_object_get (res, "devices");
+  yajl_val old_rules = stored_device_rules (cfg);
+  const struct oci_resources *old_res = old->linux_ ? old->linux_->resources : NULL;
+  size_t n_old = old_rules && old_res ? old_rules->u.array.len : 0, first = 0;
+  yajl_gen g = yajl_gen_alloc (NULL);
+
+  if (res == NULL || cfg == NULL || g == NULL || (old_res && n_old != old_res->n_devices))
+    {
+      make_error (err, EINVAL, "update: parse the stored config and the update again");
+      goto out;
+    }
+  /* Rule i of the history: old i, then new i - n_old. */
+  for (size_t i = 0; i < n_old + upd->n_devices; i++)
+    if (cgroup_device_rule_resets (i < n_old ? &old_res->devices[i] : &upd->devices[i - n_old]))
+      first = i;
+  yajl_gen_map_open (g);
+  json_gen_str (g, "linux");
+  yajl_gen_map_open (g);
+  json_gen_str (g, "resources");
+  yajl_gen_map_open (g);
+  for (size_t k = 0; k < res->u.object.len; k++)
+    {
+      yajl_val v = res->u.object.values[k];
+      json_gen_str (g, res->u.object.keys[k]);
+      if (v != new_rules || upd->n_devices == 0)
+        {
+          json_gen_value (g, v);
+          continue;
+        }
+      yajl_gen_array_open (g);
+      for (size_t i = first; i < n_old + upd->n_devices; i++)
+        json_gen_value (g, i < n_old ? old_rules->u.array.values[i] : new_rules->u.array.values[i - n_old]);
+      yajl_gen_array_close (g);
+    }
+  yajl_gen_map_close (g);
+  yajl_gen_map_close (g);
+  yajl_gen_map_close (g);
+  if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok && (out = strndup ((const char *) buf, len)) == NULL)
+    abort ();
+out:
+  if (g)
+    yajl_gen_free (g);
+  yajl_tree_free (res);
+  yajl_tree_free (cfg);
+  char *ret = out;
+  out = NULL;
+  return ret;
+}
+
 /* What is written to the cgroup: the fields the update names, except that
  * memory and cpu are taken whole from the merged config, because the kernel
  * checks their values against each other (limit and memory+swap on v1; cpu.max
@@ -65,7 +143,7 @@ container_update (const struct runtime_ctx *ctx, const char *id, const char *res
                   size_t len, const char *source, ocirt_error_t *err)
 {
   __attribute__ ((cleanup (resources_freep))) struct oci_resources *upd = NULL;
-  cleanup_config struct oci_config *cfg = NULL;
+  cleanup_config struct oci_config *cfg = NULL, *old_cfg = NULL;
   cleanup_free char *old = NULL, *patch = NULL, *merged = NULL;
   cleanup_close int root_fd = -1, dir_fd = -1;
   struct container_state st = { 0 };
@@ -98,9 +176,11 @@ container_update (const struct runtime_ctx *ctx, const char *id, const char *res
       return r;
     }
 
-  if (asprintf (&patch, "{\"linux\":{\"resources\":%.*s}}", (int) len, resources_json) < 0)
-    abort ();
-  merged = json_merge (old, old_len, patch, strlen (patch), &merged_len, STATE_CONFIG_COPY, err);
+  old_cfg = oci_config_parse (old, old_len, STATE_CONFIG_COPY, err);
+  if (old_cfg)
+    patch = update_patch (old, old_cfg, resources_json, len, upd, err);
+  if (patch)
+    merged = json_merge (old, old_len, patch, strlen (patch), &merged_len, STATE_CONFIG_COPY, err);
   if (merged)
     cfg = oci_config_parse (merged, merged_len, STATE_CONFIG_COPY, err);
   if (cfg == NULL)
@@ -110,6 +190,15 @@ container_update (const struct runtime_ctx *ctx, const char *id, const char *res
     }
 
   struct oci_resources apply = to_apply (upd, cfg->linux_->resources);
+  /* v2 replaces the device program, atomically, with one built from the
+   * whole history (see update_patch). v1 gets only the new rules: its
+   * state already holds the old ones, and writing them again would, rule
+   * by rule, briefly deny devices the container is using. */
+  if (upd->n_devices && cgroup_detect_mode () == CGROUP_MODE_V2)
+    {
+      apply.devices = cfg->linux_->resources->devices;
+      apply.n_devices = cfg->linux_->resources->n_devices;
+    }
   r = cgroup_apply_resources_devices (st.cgroup_path, &apply, cfg->linux_->devices,
                                       cfg->linux_->n_devices, err);
   state_clear (&st);

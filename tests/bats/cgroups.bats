@@ -46,6 +46,10 @@ teardown() { common_teardown; }
 	t_update_empty_devices_keeps_rules
 }
 
+@test "update's device rules apply on top of those in force: one device opens, no other, and a deny closes it" {
+	t_update_devices_adds_to_rules
+}
+
 @test "the memory limit OOM-kills a hog: exit 137, an oom event, and the container stops" {
 	t_oom
 }

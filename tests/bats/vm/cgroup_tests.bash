@@ -169,6 +169,40 @@ t_update_empty_devices_keeps_rules() {
 	assert_output null-ok
 }
 
+# update's device rules apply on top of those in force, as v1's devices
+# controller has it: an allow opens one device and no other, and a later
+# deny closes it again
+t_update_devices_adds_to_rules() {
+	# On v2 the program is rebuilt from the whole history of rules; built
+	# from the update's rules alone, it would start from allow-all and open
+	# every device (10:230 below).
+	cg_bundle 'mknod /tmp/fuse c 10 229 && mknod /tmp/other c 10 230; exec sleep 1000' "$MKNOD | $DENY_ALL"
+	put_script /probe.sh '{ true <>/tmp/fuse && echo fuse-opened; } 2>&1
+{ true <>/tmp/other && echo other-opened; } 2>&1
+echo x >/dev/null && echo null-ok'
+	start_container
+	for _ in $(seq 100); do [[ -e $BUNDLE/rootfs/tmp/other ]] && break; sleep 0.05; done
+	run ocirt exec "$CTR_ID" /probe.sh
+	assert_output --regexp "/tmp/fuse: Operation not permitted"
+	assert_output --regexp "/tmp/other: Operation not permitted"
+
+	run ocirt update -r - "$CTR_ID" <<<'{"devices": [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw"}]}'
+	assert_success
+	run ocirt exec "$CTR_ID" /probe.sh
+	refute_output --regexp "/tmp/fuse: Operation not permitted"
+	assert_output --regexp "/tmp/other: Operation not permitted"
+	assert_line null-ok
+
+	run ocirt update -r - "$CTR_ID" <<<'{"devices": [{"allow": false, "type": "c", "major": 10, "minor": 229, "access": "w"}]}'
+	assert_success
+	run ocirt exec "$CTR_ID" /probe.sh
+	assert_output --regexp "/tmp/fuse: Operation not permitted"
+	assert_output --regexp "/tmp/other: Operation not permitted"
+	assert_line null-ok
+	run ocirt exec "$CTR_ID" sh -c '{ true </tmp/fuse && echo fuse-read; } 2>&1'
+	refute_output --regexp "Operation not permitted"
+}
+
 # the memory limit OOM-kills a hog: exit 137, an oom event, and the container stops
 t_oom() {
 	# With swap on, memory+swap must be limited too or the hog swaps.

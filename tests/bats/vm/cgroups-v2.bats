@@ -93,6 +93,10 @@ teardown() {
 	t_update_empty_devices_keeps_rules
 }
 
+@test "v2: update's device rules apply on top of those in force: one device opens, no other, and a deny closes it" {
+	t_update_devices_adds_to_rules
+}
+
 @test "v2: the memory limit OOM-kills a hog: exit 137, an oom event, and the container stops" {
 	t_oom
 }
