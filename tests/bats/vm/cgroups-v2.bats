@@ -127,16 +127,19 @@ teardown() {
 
 # The init and an exec'd process start in the container's cgroup: clone3
 # with CLONE_INTO_CGROUP, and no pid is ever written to a cgroup.procs.
+# strace -f waits for every process it follows, so what it runs must end:
+# a foreground `run` of a short container, and an exec into a running one.
 @test "v2: the init and exec'd processes are cloned into the cgroup, never moved" {
 	ocirt_only "it checks ocirt's own syscalls"
 	command -v strace >/dev/null || skip "strace is not in the VM"
-	cg_bundle 'exec sleep 1000'
-	strace -f -qq -y -e trace=clone3,write -o "$BATS_TEST_TMPDIR/create.trace" \
-		"$OCIRT" --root "$STATE_ROOT" create --bundle "$BUNDLE" "$CTR_ID"
-	ocirt start "$CTR_ID"
+	cg_bundle 'true'
+	strace -f -qq -y -e trace=clone3,write -o "$BATS_TEST_TMPDIR/run.trace" \
+		"$OCIRT" --root "$STATE_ROOT" run --bundle "$BUNDLE" "$CTR_ID"
+	put_script /ocirt-test.sh 'exec sleep 1000'
+	start_container
 	strace -f -qq -y -e trace=clone3,write -o "$BATS_TEST_TMPDIR/exec.trace" \
 		"$OCIRT" --root "$STATE_ROOT" exec "$CTR_ID" true
-	for t in create exec; do
+	for t in run exec; do
 		run grep -c 'clone3(.*CLONE_INTO_CGROUP' "$BATS_TEST_TMPDIR/$t.trace"
 		assert_output 1
 		run grep 'cgroup.procs>' "$BATS_TEST_TMPDIR/$t.trace"
