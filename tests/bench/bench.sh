@@ -43,7 +43,11 @@ work=$repo/tests/.work/bench
 rm -rf "$work"
 mkdir -p "$work"
 root=$(mktemp -d /tmp/ocirt-bench-root.XXXXXX)
-trap 'rm -rf "$root"; rmdir /sys/fs/cgroup/*/ocirt-bench 2>/dev/null || true' EXIT
+# The log benches write their outputs to tmpfs: on a disk, the writeback of
+# the gigabytes written by earlier rounds slows later ones at random, and
+# what is compared is the copying, not the disk.
+logdir=$(mktemp -d /dev/shm/ocirt-bench-log.XXXXXX)
+trap 'rm -rf "$root" "$logdir"; rmdir /sys/fs/cgroup/*/ocirt-bench 2>/dev/null || true' EXIT
 
 # One config for everyone: runc's default spec (the reference), /bin/true.
 spec_rt=runc
@@ -123,8 +127,9 @@ unshare -m sh -c 'umount -l /sys/fs/cgroup/unified 2>/dev/null; exec python3 -c 
 # Log throughput of the shim: only once ocirt has one (`ocirt logs`).
 #  1. the pipeline alone: tests/bench/log_throughput.c (pump vs `cat > file`);
 #  2. end to end: a container writes BENCH_LOG_MB MiB of text lines through
-#     `run -d --shim always`; timed until no process holds the log open,
-#     against the same stream through `cat > file`; bytes checked with `logs`.
+#     `run -d --shim always`; timed until the shim exits (the log is then
+#     complete), against the same stream through `cat > file`, best of
+#     three each; bytes checked with `logs`.
 echo
 mb=${BENCH_LOG_MB:-1024}
 if [[ -x $OCIRT ]] && "$OCIRT" logs --help >/dev/null 2>&1; then
@@ -133,7 +138,7 @@ if [[ -x $OCIRT ]] && "$OCIRT" logs --help >/dev/null 2>&1; then
 			tests/bench/log_throughput.c src/shim/pump.c src/shim/ringbuf.c \
 			src/shim/logfile.c src/util/error.c src/util/fs.c 2>"$work/log_throughput.err"; then
 			echo "log pipeline (tests/bench/log_throughput.c, $mb MiB):"
-			"$work/log_throughput" "$work" "$mb" 3 || echo "log pipeline: the bench failed"
+			"$work/log_throughput" "$logdir" "$mb" 3 || echo "log pipeline: the bench failed"
 		else
 			echo "log pipeline: tests/bench/log_throughput.c did not build:"
 			cat "$work/log_throughput.err"
@@ -146,36 +151,45 @@ if [[ -x $OCIRT ]] && "$OCIRT" logs --help >/dev/null 2>&1; then
 		head -c 64M > "$work/bundle/rootfs/logsrc" || true
 	reps=$(((mb + 63) / 64))
 	bytes_in=$((reps * 64 * 1048576))
-	start=$(date +%s%N)
-	for _ in $(seq "$reps"); do cat "$work/bundle/rootfs/logsrc"; done | cat > "$work/plain.out"
-	plain_ns=$(($(date +%s%N) - start))
-	rm -f "$work/plain.out"
-
 	rootfs-tools/mkbundle.sh --edit "$work/bundle" \
 		".process.args=[\"sh\",\"-c\",\"for i in \$(seq $reps); do cat /logsrc; done\"]"
 	id=bench-log-$$
-	log=$work/container.log
-	start=$(date +%s%N)
-	"$OCIRT" --root "$root" run -d --shim always --log-path "$log" --bundle "$work/bundle" "$id" \
-		</dev/null >/dev/null 2>&1 || echo "log throughput: run -d --shim always failed"
-	# Done when the container has stopped and nobody (shim, container)
-	# holds the log file open any more. Meanwhile, sample the shim's peak
-	# RSS (VmHWM) and its CPU time (utime+stime, in clock ticks).
-	shim=$(jq -r '.shim_pid // 0' "$root/$id/state.json" 2>/dev/null || echo 0)
-	shim_hwm=0 shim_ticks=0
-	while [[ $("$OCIRT" --root "$root" state "$id" 2>/dev/null | jq -r .status) == @(created|running) ]]; do
-		if ((shim > 0)) && [[ -r /proc/$shim/status ]]; then
-			h=$(awk '/^VmHWM:/ {print $2}' "/proc/$shim/status" 2>/dev/null)
-			t=$(awk '{print $14 + $15}' "/proc/$shim/stat" 2>/dev/null)
-			((${h:-0} > shim_hwm)) && shim_hwm=$h
-			((${t:-0} > shim_ticks)) && shim_ticks=$t
+	log=$logdir/container.log
+	# Three timed rounds, each a plain copy then the shim, and the best of
+	# each is kept (throughput on a shared machine: noise only slows).
+	# Nothing else runs meanwhile: on 2 cores, sampling every 10 ms would
+	# take CPU from the shim. A fourth, untimed run samples the shim's peak
+	# RSS (VmHWM) and CPU time (utime+stime, in clock ticks). The shim exits
+	# once the init is gone and the log is complete.
+	plain_ns=0 shim_ns=0 shim_hwm=0 shim_ticks=0
+	for pass in 1 2 3 sampled; do
+		if [[ $pass != sampled ]]; then
+			start=$(date +%s%N)
+			for _ in $(seq "$reps"); do cat "$work/bundle/rootfs/logsrc"; done | cat > "$logdir/plain.out"
+			ns=$(($(date +%s%N) - start))
+			((plain_ns == 0 || ns < plain_ns)) && plain_ns=$ns
+			rm -f "$logdir/plain.out"
 		fi
-		sleep 0.01
+		rm -f "$log"
+		"$OCIRT" --root "$root" delete --force "$id" >/dev/null 2>&1 || true
+		start=$(date +%s%N)
+		"$OCIRT" --root "$root" run -d --shim always --log-path "$log" --bundle "$work/bundle" "$id" \
+			</dev/null >/dev/null 2>&1 || echo "log throughput: run -d --shim always failed"
+		shim=$(jq -r '.shim_pid // 0' "$root/$id/state.json" 2>/dev/null || echo 0)
+		while ((shim > 0)) && kill -0 "$shim" 2>/dev/null; do
+			if [[ $pass == sampled && -r /proc/$shim/status ]]; then
+				h=$(awk '/^VmHWM:/ {print $2}' "/proc/$shim/status" 2>/dev/null)
+				t=$(awk '{print $14 + $15}' "/proc/$shim/stat" 2>/dev/null)
+				((${h:-0} > shim_hwm)) && shim_hwm=$h
+				((${t:-0} > shim_ticks)) && shim_ticks=$t
+				sleep 0.01
+			else
+				sleep 0.02
+			fi
+		done
+		ns=$(($(date +%s%N) - start))
+		[[ $pass != sampled ]] && ((shim_ns == 0 || ns < shim_ns)) && shim_ns=$ns
 	done
-	while ls -l /proc/[0-9]*/fd 2>/dev/null | grep -qF -- "-> $log"; do
-		sleep 0.01
-	done
-	shim_ns=$(($(date +%s%N) - start))
 	bytes_out=$("$OCIRT" --root "$root" logs "$id" 2>/dev/null | wc -c)
 	"$OCIRT" --root "$root" delete --force "$id" >/dev/null 2>&1 || true
 	awk -v b="$bytes_in" -v o="$bytes_out" -v p="$plain_ns" -v s="$shim_ns" 'BEGIN {
