@@ -93,7 +93,7 @@ mgr_snapshot_runtime() {
 # then undo mounts under the work dir, remove the private cgroup parent and
 # the work dir itself.
 mgr_teardown_file() {
-	local st pid
+	local st pid d
 	[[ -n ${MGR_WORK:-} && -d $MGR_WORK ]] || return 0
 	if [[ -n ${1:-} && -d $1 ]]; then
 		for st in "$1"/*/state.json; do
@@ -115,10 +115,14 @@ mgr_teardown_file() {
 		[[ -z $(mgr_cgroup_procs_all) ]] && break
 		sleep 0.05
 	done
-	grep -F " $MGR_WORK/" /proc/self/mountinfo | awk '{print $5}' | sort -r |
-		while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	# MGR_EXTRA_DIRS: work dirs a suite keeps outside $MGR_WORK.
+	for d in "$MGR_WORK" ${MGR_EXTRA_DIRS:-}; do
+		grep -F " $d/" /proc/self/mountinfo | awk '{print $5}' | sort -r |
+			while read -r m; do umount -l "$m" 2>/dev/null || true; done
+	done
 	mgr_remove_cgroup_parent
-	rm -rf "$MGR_WORK"
+	# shellcheck disable=SC2086
+	rm -rf "$MGR_WORK" ${MGR_EXTRA_DIRS:-}
 	rmdir "$MGR_BASE" 2>/dev/null || true
 }
 

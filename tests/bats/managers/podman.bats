@@ -27,6 +27,13 @@ setup_file() {
 	[[ -e /var/lib/containers ]] && PM_OWN_VARLIB=0 || PM_OWN_VARLIB=1
 	export PM_OWN_VARLIB
 	mkdir -p "$w/tmp" "$w/networks"
+	# podman refuses a --runroot longer than 50 characters, and the exit
+	# command conmon runs (podman container cleanup) passes it as one: under
+	# a long checkout path that cleanup fails, and every `run --rm` then
+	# waits 20 s for conmon. The runroot lives under /run instead.
+	PM_RUNROOT=$(mktemp -d /run/ocirt-pm.XXXXXX)
+	MGR_EXTRA_DIRS=$PM_RUNROOT
+	export PM_RUNROOT MGR_EXTRA_DIRS
 	# contrib/podman/containers.conf, with the runtime under test in the
 	# place of /usr/local/bin/ocirt, plus the private paths: tmp_dir, no
 	# network, and the CNI backend (netavark would keep its state in
@@ -48,7 +55,7 @@ setup_file() {
 		[storage]
 		driver = "overlay"
 		graphroot = "$w/graph"
-		runroot = "$w/run"
+		runroot = "$PM_RUNROOT"
 	EOF
 	export CONTAINERS_CONF="$w/containers.conf"
 	export CONTAINERS_STORAGE_CONF="$w/storage.conf"
@@ -261,13 +268,11 @@ cgroup_of() {
 	run pm wait kl
 	assert_success
 	assert_output 137
-	# The process is gone with 137. podman says "exited" once it has read
-	# conmon's exit file and "stopped" when it gave up waiting for it, which
-	# happens from a fresh checkout with runc exactly as with ocirt; either
-	# way inspect must agree with wait.
+	# The process is gone with 137, and podman has read conmon's exit file
+	# ("stopped" would mean it gave up waiting for it).
 	run pm inspect -f '{{.State.Status}} {{.State.ExitCode}}' kl
 	assert_success
-	assert_output --regexp '^(exited|stopped) 137$'
+	assert_output 'exited 137'
 }
 
 @test "podman: --read-only makes / read-only, /tmp stays writable" {
