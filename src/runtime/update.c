@@ -81,7 +81,9 @@ update_patch (const char *old_json, const struct oci_config *old, const char *re
 
   if (res == NULL || cfg == NULL || g == NULL || (old_res && n_old != old_res->n_devices))
     {
-      make_error (err, EINVAL, "update: parse the stored config and the update again");
+      /* Both were parsed into structs already: only memory can fail here,
+       * or a stored config whose device list no longer matches its struct. */
+      make_error (err, EINVAL, "update: cannot merge the new device rules into %s", STATE_CONFIG_COPY);
       goto out;
     }
   /* Rule i of the history: old i, then new i - n_old. */
