@@ -61,7 +61,19 @@ ns_plan_build (const struct oci_linux *lx, struct ns_plan *plan, ocirt_error_t *
       else
         plan->clone_flags |= ns_flags[ns->type];
     }
+  /* See namespaces.h: owned by the joined user namespace, not the host's. */
+  if (plan->join_fd[OCI_NS_USER] >= 0)
+    {
+      plan->unshare_flags |= plan->clone_flags;
+      plan->clone_flags = 0;
+    }
   return 0;
+}
+
+bool
+ns_unshared_pid (const struct ns_plan *plan)
+{
+  return (plan->unshare_flags & CLONE_NEWPID) != 0;
 }
 
 void
@@ -128,7 +140,7 @@ ns_join_and_unshare (const struct ns_plan *plan, const struct oci_linux *lx,
         return make_error (err, errno, "join %s namespace", oci_namespace_name (t));
     }
   if (plan->unshare_flags && unshare (plan->unshare_flags) < 0)
-    return make_error (err, errno, "unshare cgroup/time namespace");
+    return make_error (err, errno, "unshare the new namespaces");
   if ((plan->unshare_flags & CLONE_NEWTIME) && lx)
     return write_time_offsets (lx, err);
   return 0;

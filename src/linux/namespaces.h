@@ -20,20 +20,31 @@ struct ns_plan
   int clone_flags;              /* created by clone(): user, pid, net, mnt, ipc, uts */
   int unshare_flags;            /* created by the child after the parent's go:
                                    cgroup (after the cgroup is joined) and time
-                                   (its offsets must be set before anyone enters) */
+                                   (its offsets must be set before anyone enters);
+                                   with a user namespace joined by path, every
+                                   new one (see ns_plan_build) */
   int join_fd[OCI_NS_COUNT];    /* fd of a namespace to join, or -1 */
 };
 
 int ns_clone_flag (enum oci_namespace_type t);
 
 /* Compute flags and open every namespace path (so a path that does not exist
- * fails before anything is created). */
+ * fails before anything is created).
+ * A namespace is owned by the user namespace of the process that creates
+ * it, and only that owner's capabilities count inside it. So with a user
+ * namespace joined by path, the new namespaces are created by the child
+ * once it has joined it (unshare), not by clone3 in the host's. A new pid
+ * namespace made that way only holds the child's children: the child then
+ * forks the real init (ns_unshared_pid, SYNC_PID), as runc's nsexec does. */
 int ns_plan_build (const struct oci_linux *lx, struct ns_plan *plan, ocirt_error_t *err);
 void ns_plan_close (struct ns_plan *plan);
 
 /* Parent, before clone: a pid namespace joined by path only applies to
  * children, so the parent itself enters it for the one clone it makes. */
 int ns_join_pid_for_children (const struct ns_plan *plan, ocirt_error_t *err);
+
+/* Whether the child unshares a new pid namespace, and must fork the init. */
+bool ns_unshared_pid (const struct ns_plan *plan);
 
 /* clone3 with `flags` (namespaces to create) and CLONE_PIDFD, returning the
  * pid as fork does. With cgroup_fd >= 0 (a v2 cgroup directory) the child

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -419,6 +420,24 @@ prepare_cgroup (struct launch *l, ocirt_error_t *err)
   return 0;
 }
 
+/* The child forked the real init into the pid namespace it made (see
+ * namespaces.h) and exits: from now on, the init is that grandchild. It is
+ * in the cgroup already (forked after "go"). Whoever is the nearest child
+ * subreaper reaps it: the shim, a manager, or `run` in the foreground. */
+static int
+adopt_forked_init (struct launch *l, pid_t init, ocirt_error_t *err)
+{
+  int pidfd = (int) syscall (SYS_pidfd_open, init, 0);
+
+  if (init <= 0 || pidfd < 0)
+    return make_error (err, init <= 0 ? EPROTO : errno, "the forked init (pid %d)", (int) init);
+  waitpid (l->pid, NULL, 0);
+  close_fd (&l->pidfd);
+  l->pidfd = pidfd;
+  l->pid = init;
+  return 0;
+}
+
 /* Parent's half of the handshake: put the init in its cgroup (unless
  * clone3 did) and give it its uid/gid maps, then let it set itself up and
  * wait for its verdict. */
@@ -443,6 +462,10 @@ configure_init (struct launch *l, ocirt_error_t *err)
         {
         case SYNC_READY:
           return 0;
+        case SYNC_PID:
+          if (adopt_forked_init (l, msg.value, err) < 0)
+            return -1;
+          break;
         case SYNC_HOOKS:
           if (run_runtime_hooks (l, err) < 0 || sync_send (l->sync_fd, SYNC_HOOKS_DONE, 0, NULL, err) < 0)
             return -1;
@@ -923,6 +946,8 @@ container_run (const struct runtime_ctx *ctx, const struct create_opts *o, bool 
    * signals and reaps, so no shim is needed. */
   sigfillset (&all);
   sigprocmask (SIG_BLOCK, &all, &old);
+  /* The init may be our grandchild (adopt_forked_init): we wait for it. */
+  prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   launch_init (&l);
   l.tty_proxy = o->console_socket == NULL;
   if (launch (ctx, o, false, NULL, &l, err) < 0)

@@ -2,7 +2,8 @@
  *
  * The privileged steps, in order (bubblewrap-style: short and auditable):
  *   1. wait for the parent's go (cgroup joined, id maps written)
- *   2. join namespaces given by path; unshare cgroup/time namespaces
+ *   2. join namespaces given by path; unshare cgroup/time namespaces (all
+ *      new ones when the user namespace was joined, then fork the init)
  *   3. become root of the user namespace; new session
  *   4. oom_score_adj (needs the host /proc, so before the mounts)
  *   5. rootfs: mounts, /dev, hostname, pivot_root, sysctl, masked/ro paths
@@ -47,12 +48,28 @@ struct exec_plan
   char **env;
 };
 
+/* A pid namespace we unshared holds only our children: fork the init, tell
+ * the parent its pid, and go. The init goes on with the sync socket. */
+static int
+fork_init_into_pid_namespace (const struct init_args *a, ocirt_error_t *err)
+{
+  pid_t pid = fork ();
+
+  if (pid < 0)
+    return make_error (err, errno, "fork the init into its new pid namespace");
+  if (pid == 0)
+    return 0;
+  _exit (sync_send (a->sync_fd, SYNC_PID, (int32_t) pid, NULL, err) < 0 ? 1 : 0);
+}
+
 static int
 enter_namespaces (const struct init_args *a, ocirt_error_t *err)
 {
   const struct oci_linux *lx = a->cfg->linux_;
 
   if (ns_join_and_unshare (a->ns, lx, err) < 0)
+    return -1;
+  if (!a->exec && ns_unshared_pid (a->ns) && fork_init_into_pid_namespace (a, err) < 0)
     return -1;
   if (a->ns->clone_flags & CLONE_NEWUSER || a->ns->join_fd[OCI_NS_USER] >= 0)
     {

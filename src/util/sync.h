@@ -18,7 +18,9 @@ enum sync_type
   SYNC_GO = 1,       /* parent -> child: cgroup joined, id maps written */
   SYNC_READY,        /* child -> parent: set up, about to wait for start */
   SYNC_ERROR,        /* child -> parent: errno + message, then exit */
-  SYNC_PID,          /* child -> parent: pid of the real init (two-stage) */
+  SYNC_PID,          /* child -> parent: the pid of the init it forked, then
+                        exit (a pid namespace made after joining a user
+                        namespace by path; namespaces.h) */
   SYNC_HOOKS,        /* child -> parent: namespaces exist, run createRuntime */
   SYNC_HOOKS_DONE,   /* parent -> child: they succeeded, go on */
   SYNC_TERMINAL,     /* child -> parent: the pty master follows (SCM_RIGHTS) */

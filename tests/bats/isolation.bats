@@ -126,6 +126,49 @@ start_container() {
 	[[ $(readlink "/proc/$pid/ns/user") != "$(host_ns user)" ]]
 }
 
+# As in a podman pod with --uidmap: the infra container makes the user
+# namespace, the others join it by path and make the rest. Those new
+# namespaces must belong to the joined user namespace (made after joining
+# it), or its root could not mount /proc or set the hostname in them.
+@test "joining a user namespace by path: new pid, mount and uts namespaces belong to it, and pid 1 is the container's" {
+	chmod 0755 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+	make_bundle -- sleep 1000
+	update_config '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	start_container
+	local holder=$pid second=$BATS_TEST_TMPDIR/second id2=$CTR_ID-joiner
+	make_bundle --dir "$second" --id "$id2" -- sh -c 'echo "pid=$$"; hostname; cat /proc/self/uid_map; ls /proc/1/ns >/dev/null && echo proc-ok; exec sleep 1000'
+	update_config ".linux.namespaces += [{type: \"user\", path: \"/proc/$holder/ns/user\"}]
+		| del(.linux.uidMappings, .linux.gidMappings) | .hostname = \"joiner\"" "$second"
+	ocirt create --bundle "$second" "$id2" </dev/null >"$BATS_TEST_TMPDIR/joiner.out" 2>&1 ||
+		fail "create: $(cat "$BATS_TEST_TMPDIR/joiner.out")"
+	ocirt start "$id2"
+	wait_for_status "$id2" running
+	for _ in $(seq 50); do ocirt logs "$id2" 2>/dev/null | grep -q proc-ok && break; sleep 0.1; done
+	run ocirt logs "$id2"
+	assert_line pid=1
+	assert_line joiner
+	assert_line --regexp '^ +0 +100000 +65536$'
+	assert_line proc-ok
+	# From the host: state's pid is the init, in the holder's user namespace,
+	# with pid, mount and uts namespaces of its own, owned by that one.
+	local init
+	init=$(state_field "$id2" pid)
+	assert_equal "$(readlink "/proc/$init/ns/user")" "$(readlink "/proc/$holder/ns/user")"
+	for ns in pid mnt uts; do
+		[[ $(readlink "/proc/$init/ns/$ns") != "$(readlink "/proc/$holder/ns/$ns")" ]] || fail "$ns is the holder's"
+		[[ $(readlink "/proc/$init/ns/$ns") != "$(host_ns "$ns")" ]] || fail "$ns is the host's"
+	done
+	run grep -E '^NSpid:' "/proc/$init/status"
+	assert_output --regexp "^NSpid:\s+$init\s+1$"
+	run ocirt kill "$id2" KILL
+	assert_success
+	wait_for_status "$id2" stopped
+	run ocirt delete "$id2"
+	assert_success
+}
+
 @test "process.user uid, gid and additionalGids are the process's credentials" {
 	make_bundle -- sh -c 'id -u; id -g; id -G'
 	update_config '.process.user = {uid: 65534, gid: 65534, additionalGids: [5, 6]}'
