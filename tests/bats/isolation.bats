@@ -169,6 +169,26 @@ start_container() {
 	assert_success
 }
 
+# The init is then ocirt's grandchild: run in the foreground must still
+# wait for it and return its exit code.
+@test "run in the foreground, joining a user namespace by path, returns the init's exit code" {
+	chmod 0755 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+	make_bundle -- sleep 1000
+	update_config '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	start_container
+	local second=$BATS_TEST_TMPDIR/second id2=$CTR_ID-joiner
+	make_bundle --dir "$second" --id "$id2" -- sh -c 'echo "pid=$$"; exit 7'
+	update_config ".linux.namespaces += [{type: \"user\", path: \"/proc/$pid/ns/user\"}]
+		| del(.linux.uidMappings, .linux.gidMappings)" "$second"
+	run ocirt run --bundle "$second" "$id2" </dev/null
+	assert_equal "$status" 7
+	assert_output pid=1
+	run ocirt state "$id2"
+	assert_failure
+}
+
 @test "process.user uid, gid and additionalGids are the process's credentials" {
 	make_bundle -- sh -c 'id -u; id -g; id -G'
 	update_config '.process.user = {uid: 65534, gid: 65534, additionalGids: [5, 6]}'
