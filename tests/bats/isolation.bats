@@ -21,6 +21,19 @@ start_container() {
 	pid=$(state_field "$CTR_ID" pid)
 }
 
+# start_userns_container CMD... - $BUNDLE running CMD in a new user
+# namespace (ids 0-65535 are the host's 100000-165535), created and
+# started; leaves $pid.
+start_userns_container() {
+	# The mapped root must be able to reach the bundle.
+	chmod 0755 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+	make_bundle -- "$@"
+	update_config '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+	start_container
+}
+
 @test "the container process is pid 1 and sees no host process" {
 	make_bundle -- sh -c 'echo "pid=$$"; cat /proc/1/cmdline | tr "\0" " "; echo; echo /proc/[0-9]*'
 	run_container
@@ -108,13 +121,7 @@ start_container() {
 }
 
 @test "a user namespace maps uid 0 inside to the configured host uid" {
-	# The mapped root must be able to reach the bundle.
-	chmod 0755 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
-	make_bundle -- sh -c 'id -u > /tmp/uid; cat /proc/self/uid_map > /tmp/map; exec sleep 1000'
-	update_config '.linux.namespaces += [{type: "user"}]
-		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
-		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
-	start_container
+	start_userns_container sh -c 'id -u > /tmp/uid; cat /proc/self/uid_map > /tmp/map; exec sleep 1000'
 	wait_for_file "$BUNDLE/rootfs/tmp/map"
 	assert_equal "$(cat "$BUNDLE/rootfs/tmp/uid")" 0
 	run cat "$BUNDLE/rootfs/tmp/map"
@@ -131,12 +138,7 @@ start_container() {
 # namespaces must belong to the joined user namespace (made after joining
 # it), or its root could not mount /proc or set the hostname in them.
 @test "joining a user namespace by path: new pid, mount and uts namespaces belong to it, and pid 1 is the container's" {
-	chmod 0755 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
-	make_bundle -- sleep 1000
-	update_config '.linux.namespaces += [{type: "user"}]
-		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
-		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
-	start_container
+	start_userns_container sleep 1000
 	local holder=$pid second=$BATS_TEST_TMPDIR/second id2=$CTR_ID-joiner
 	make_bundle --dir "$second" --id "$id2" -- sh -c 'echo "pid=$$"; hostname; cat /proc/self/uid_map; ls /proc/1/ns >/dev/null && echo proc-ok; exec sleep 1000'
 	update_config ".linux.namespaces += [{type: \"user\", path: \"/proc/$holder/ns/user\"}]
@@ -172,12 +174,7 @@ start_container() {
 # The init is then ocirt's grandchild: run in the foreground must still
 # wait for it and return its exit code.
 @test "run in the foreground, joining a user namespace by path, returns the init's exit code" {
-	chmod 0755 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
-	make_bundle -- sleep 1000
-	update_config '.linux.namespaces += [{type: "user"}]
-		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
-		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
-	start_container
+	start_userns_container sleep 1000
 	local second=$BATS_TEST_TMPDIR/second id2=$CTR_ID-joiner
 	make_bundle --dir "$second" --id "$id2" -- sh -c 'echo "pid=$$"; exit 7'
 	update_config ".linux.namespaces += [{type: \"user\", path: \"/proc/$pid/ns/user\"}]
