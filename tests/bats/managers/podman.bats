@@ -347,6 +347,21 @@ cgroup_of() {
 	for d in $(mgr_cgroup_dirs "$pod"); do rmdir "$d"; done
 }
 
+@test "podman: members of a pod with --uidmap join its user namespace by path, with a pid namespace of their own" {
+	run pm pod create --name pu --cgroup-parent "/$MGR_CGROUP" --share ipc,uts,net \
+		--uidmap 0:100000:65536 --gidmap 0:100000:65536 --infra-image "$PM_PAUSE_IMAGE"
+	assert_success
+	run prun --rm --pod pu "$PM_IMAGE" sh -c 'echo "pid=$$"; cat /proc/self/uid_map; hostname >/dev/null && echo uts-ok'
+	assert_success
+	assert_line pid=1
+	assert_line --regexp '^ +0 +100000 +65536$'
+	assert_line uts-ok
+	pod=$(pm pod inspect -f '{{.ID}}' pu)
+	run pm pod rm -f -t 0 pu
+	assert_success
+	for d in $(mgr_cgroup_dirs "$pod"); do rmdir "$d"; done
+}
+
 @test "podman: a missing executable exits 127 with the runtime's message" {
 	run -127 prun --rm "$PM_IMAGE" /nonexistent
 	assert_output --partial /nonexistent
