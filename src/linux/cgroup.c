@@ -749,6 +749,29 @@ create_one (struct cgroup_layout *l, struct cgroup_hierarchy *h, const char *pat
   return enter_dir (dir, buf, (size_t) len, pid, err);
 }
 
+static int
+create_all (struct cgroup_layout *l, const char *path, pid_t pid, ocirt_error_t *err)
+{
+  for (size_t i = 0; i < l->n; i++)
+    {
+      struct cgroup_hierarchy *h = &l->h[i];
+      cleanup_error ocirt_error_t ignored = NULL;
+
+      if (create_one (l, h, path, pid, best_effort (l, h) ? &ignored : err) == 0)
+        continue;
+      if (best_effort (l, h))
+        {
+          remove_created (h, path);
+          continue;
+        }
+      /* A pid already moved in keeps a cgroup busy; the caller kills it. */
+      for (size_t j = 0; j <= i; j++)
+        remove_created (&l->h[j], path);
+      return -1;
+    }
+  return 0;
+}
+
 int
 cgroup_create_and_enter (const char *path, pid_t pid, ocirt_error_t *err)
 {
@@ -756,21 +779,48 @@ cgroup_create_and_enter (const char *path, pid_t pid, ocirt_error_t *err)
 
   if (cgroup_layout_load (&l, err) < 0)
     return -1;
-  for (size_t i = 0; i < l.n; i++)
-    {
-      struct cgroup_hierarchy *h = &l.h[i];
-      cleanup_error ocirt_error_t ignored = NULL;
+  return create_all (&l, path, pid, err);
+}
 
-      if (create_one (&l, h, path, pid, best_effort (&l, h) ? &ignored : err) == 0)
-        continue;
-      if (best_effort (&l, h))
-        {
-          remove_created (h, path);
-          continue;
-        }
-      /* A pid already moved in keeps a cgroup busy; the caller kills it. */
-      for (size_t j = 0; j <= i; j++)
-        remove_created (&l.h[j], path);
+static int
+apply_on (const struct cgroup_layout *l, const char *path, const struct oci_resources *res,
+          const struct oci_device *devices, size_t n_devices, ocirt_error_t *err)
+{
+  if (l->mode == CGROUP_MODE_V2)
+    return cgroup_v2_apply (l->h[0].mount, path, res, devices, n_devices, err);
+  return cgroup_v1_apply (l, path, res, devices, n_devices, err);
+}
+
+static int
+open_for_clone (const char *path, ocirt_error_t *err)
+{
+  char dir[PATH_MAX];
+  int fd;
+
+  if (snprintf (dir, sizeof dir, CGROUP_ROOT "%s", path) >= (int) sizeof dir)
+    return make_error (err, ENAMETOOLONG, "cgroup \"%s\"", path);
+  fd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return make_error (err, errno, "open cgroup \"%s\"", dir);
+  return fd;
+}
+
+int
+cgroup_create_for_init (const char *path, const struct oci_resources *res,
+                        const struct oci_device *devices, size_t n_devices, int *clone_fd,
+                        ocirt_error_t *err)
+{
+  struct cgroup_layout l;
+
+  *clone_fd = -1;
+  if (cgroup_layout_load (&l, err) < 0 || create_all (&l, path, 0, err) < 0)
+    return -1;
+  if ((res && apply_on (&l, path, res, devices, n_devices, err) < 0)
+      || (l.mode == CGROUP_MODE_V2 && (*clone_fd = open_for_clone (path, err)) < 0))
+    {
+      /* Still empty: what we made goes again, and only that. */
+      for (size_t i = 0; i < l.n; i++)
+        remove_created (&l.h[i], path);
       return -1;
     }
   return 0;
@@ -809,9 +859,7 @@ cgroup_apply_resources_devices (const char *path, const struct oci_resources *re
     return 0;
   if (cgroup_layout_load (&l, err) < 0)
     return -1;
-  if (l.mode == CGROUP_MODE_V2)
-    return cgroup_v2_apply (l.h[0].mount, path, res, devices, n_devices, err);
-  return cgroup_v1_apply (&l, path, res, devices, n_devices, err);
+  return apply_on (&l, path, res, devices, n_devices, err);
 }
 
 int
@@ -823,17 +871,9 @@ cgroup_apply_resources (const char *path, const struct oci_resources *res, ocirt
 int
 cgroup_open_unified (const char *path, ocirt_error_t *err)
 {
-  char dir[PATH_MAX];
-  int fd;
-
   if (cgroup_detect_mode () != CGROUP_MODE_V2)
     return make_error (err, 0, "cgroup \"%s\": not a cgroup v2 host", path);
-  if (snprintf (dir, sizeof dir, CGROUP_ROOT "%s", path) >= (int) sizeof dir)
-    return make_error (err, ENAMETOOLONG, "cgroup \"%s\"", path);
-  fd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return make_error (err, errno, "open cgroup \"%s\"", dir);
-  return fd;
+  return open_for_clone (path, err);
 }
 
 /* ------------------------------------------------------------------ */

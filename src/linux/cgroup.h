@@ -41,6 +41,16 @@ char *cgroup_resolve_path (const char *cgroups_path, const char *id, ocirt_error
  * the cgroup2 "unified" mount is joined too, best effort. */
 int cgroup_create_and_enter (const char *path, pid_t pid, ocirt_error_t *err);
 
+/* create's cgroup, before its init exists, with one look at the mounted
+ * hierarchies: made in every hierarchy (as cgroup_create_and_enter with no
+ * pid), with res applied (as cgroup_apply_resources_devices; res may be
+ * NULL), and on v2 *clone_fd set to an O_PATH fd of it for clone3's
+ * CLONE_INTO_CGROUP (-1 on v1, where the init is moved in afterwards). On
+ * error nothing it made is left. */
+int cgroup_create_for_init (const char *path, const struct oci_resources *res,
+                            const struct oci_device *devices, size_t n_devices, int *clone_fd,
+                            ocirt_error_t *err);
+
 /* An O_PATH directory fd of the container's cgroup on a v2 host, for
  * clone3's CLONE_INTO_CGROUP. Fails on v1/hybrid. */
 int cgroup_open_unified (const char *path, ocirt_error_t *err);

@@ -403,20 +403,12 @@ prepare_cgroup (struct launch *l, ocirt_error_t *err)
 {
   const struct oci_linux *lx = l->cfg->linux_;
 
-  if (cgroup_create_and_enter (l->cgroup_path, 0, err) < 0)
-    return -1;
-  l->cgroup_made = true;
   /* The configured device nodes are allowed in the device cgroup too, so a
    * default deny-all still leaves the container its own /dev. */
-  if (lx && lx->resources
-      && cgroup_apply_resources_devices (l->cgroup_path, lx->resources, lx->devices, lx->n_devices, err) < 0)
+  if (cgroup_create_for_init (l->cgroup_path, lx ? lx->resources : NULL, lx ? lx->devices : NULL,
+                              lx ? lx->n_devices : 0, &l->cgroup_fd, err) < 0)
     return -1;
-  if (cgroup_detect_mode () == CGROUP_MODE_V2)
-    {
-      l->cgroup_fd = cgroup_open_unified (l->cgroup_path, err);
-      if (l->cgroup_fd < 0)
-        return -1;
-    }
+  l->cgroup_made = true;
   return 0;
 }
 
@@ -427,10 +419,11 @@ prepare_cgroup (struct launch *l, ocirt_error_t *err)
 static int
 adopt_forked_init (struct launch *l, pid_t init, ocirt_error_t *err)
 {
+  if (init <= 0)
+    return make_error (err, EPROTO, "sync: the forked init has pid %d", (int) init);
   int pidfd = (int) syscall (SYS_pidfd_open, init, 0);
-
-  if (init <= 0 || pidfd < 0)
-    return make_error (err, init <= 0 ? EPROTO : errno, "the forked init (pid %d)", (int) init);
+  if (pidfd < 0)
+    return make_error (err, errno, "open the forked init (pid %d)", (int) init);
   waitpid (l->pid, NULL, 0);
   close_fd (&l->pidfd);
   l->pidfd = pidfd;
