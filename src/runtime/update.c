@@ -46,7 +46,7 @@ store_config (int dir_fd, const char *json, size_t len, ocirt_error_t *err)
   return 0;
 }
 
-/* The device rules of old_json's linux.resources, as a yajl array, or NULL. */
+/* The device rules of a config's linux.resources, as a yajl array, or NULL. */
 static yajl_val
 stored_device_rules (yajl_val config)
 {
@@ -112,16 +112,16 @@ update_patch (const char *old_json, const struct oci_config *old, const char *re
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
-  if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok && (out = strndup ((const char *) buf, len)) == NULL)
+  if (yajl_gen_get_buf (g, &buf, &len) != yajl_gen_status_ok)
+    make_error (err, EINVAL, "update: cannot write the merged resources as JSON");
+  else if ((out = strndup ((const char *) buf, len)) == NULL)
     abort ();
 out:
   if (g)
     yajl_gen_free (g);
   yajl_tree_free (res);
   yajl_tree_free (cfg);
-  char *ret = out;
-  out = NULL;
-  return ret;
+  return steal_pointer (&out);
 }
 
 /* What is written to the cgroup: the fields the update names, except that
