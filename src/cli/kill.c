@@ -39,5 +39,12 @@ const struct cli_verb verb_kill = {
   .run = run_kill,
   .usage = "kill [options] <container-id> [signal]",
   .summary = "send a signal (name or number, default TERM) to the container's init",
-  .help = "   --all, -a                 send it to every process in the container\n",
+  .help = "   --all, -a                 send it to every process left in the container's\n"
+          "                             cgroup, in any status (created, running, paused or\n"
+          "                             stopped; an empty cgroup is not an error), with the\n"
+          "                             cgroup frozen meanwhile and thawed after (a paused\n"
+          "                             container runs again). Without it the signal goes\n"
+          "                             to the init, and a stopped container is an error\n"
+          "                             (\"container not running\"). Signal 0 sends nothing:\n"
+          "                             it checks that the container is alive.\n",
 };

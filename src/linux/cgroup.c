@@ -11,6 +11,7 @@
  */
 #include "cgroup_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -879,6 +880,8 @@ cgroup_open_unified (const char *path, ocirt_error_t *err)
 /* ------------------------------------------------------------------ */
 /* signals, freezer, removal                                            */
 
+/* Signal the pids listed in dir/cgroup.procs. A cgroup removed meanwhile
+ * holds no process. */
 static int
 kill_pids_in (const char *dir, int sig, ocirt_error_t *err)
 {
@@ -886,31 +889,84 @@ kill_pids_in (const char *dir, int sig, ocirt_error_t *err)
   size_t n = 0;
 
   if (read_pids_in (dir, &pids, &n, err) < 0)
-    return -1;
+    {
+      if ((*err)->errno_value != ENOENT)
+        return -1;
+      error_release (err);
+      return 0;
+    }
   for (size_t i = 0; i < n; i++)
     if (kill (pids[i], sig) < 0 && errno != ESRCH)
       return make_error (err, errno, "kill pid %d", (int) pids[i]);
   return 0;
 }
 
-int
-cgroup_kill_all (const char *path, int sig, ocirt_error_t *err)
-{
-  struct cgroup_layout l;
-  const struct cgroup_hierarchy *h;
-  char dir[PATH_MAX];
+typedef int (*cgroup_visit_fn) (const char *dir, const void *arg, ocirt_error_t *err);
 
-  if (cgroup_layout_load (&l, err) < 0)
+/* fn on dir and on every cgroup below it, parents first or (children_first)
+ * deepest first. A container may make cgroups of its own below its cgroup
+ * (a nested runtime or systemd with a writable cgroupfs): signalling,
+ * thawing and removal must reach those too, as runc's do. A cgroup that
+ * vanishes meanwhile is skipped. */
+static int
+walk_cgroups (const char *dir, bool children_first, cgroup_visit_fn fn, const void *arg,
+              ocirt_error_t *err)
+{
+  struct dirent *e;
+  DIR *d;
+  int ret = 0;
+
+  if (!children_first && fn (dir, arg, err) < 0)
     return -1;
-  h = procs_hierarchy (&l);
-  if (h == NULL || cgroup_dir (dir, sizeof dir, h, path, err) < 0)
-    return h ? -1 : make_error (err, 0, "no cgroup hierarchy to signal processes in");
-  /* cgroup.kill (5.14+) kills atomically, racing no fork. */
-  if (l.mode == CGROUP_MODE_V2 && sig == SIGKILL && cgroup_write_raw (dir, "cgroup.kill", "1", 1) == 0)
-    return 0;
-  if (kill_pids_in (dir, sig, err) < 0)
-    return wrap_error (err, "signal processes of cgroup \"%s\"", path);
+  d = opendir (dir);
+  if (d == NULL)
+    return errno == ENOENT ? 0 : make_error (err, errno, "open cgroup \"%s\"", dir);
+  while (ret == 0 && (e = readdir (d)) != NULL)
+    {
+      char sub[PATH_MAX];
+
+      if (e->d_type != DT_DIR || strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+        continue;
+      if (join (sub, sizeof sub, dir, e->d_name) < 0)
+        ret = make_error (err, ENAMETOOLONG, "cgroup path \"%s/%s\"", dir, e->d_name);
+      else
+        ret = walk_cgroups (sub, children_first, fn, arg, err);
+    }
+  closedir (d);
+  if (ret == 0 && children_first)
+    ret = fn (dir, arg, err);
+  return ret;
+}
+
+static int
+signal_visit (const char *dir, const void *arg, ocirt_error_t *err)
+{
+  return kill_pids_in (dir, *(const int *) arg, err);
+}
+
+/* Best effort: a level that cannot be thawed is left for remove_dir's
+ * retries to report. */
+static int
+thaw_visit (const char *dir, const void *arg, ocirt_error_t *err)
+{
+  enum cgroup_mode mode = *(const enum cgroup_mode *) arg;
+
+  (void) err;
+  if (mode == CGROUP_MODE_V1)
+    cgroup_write_raw (dir, "freezer.state", "THAWED", 6);
+  else
+    cgroup_write_raw (dir, "cgroup.freeze", "0", 1);
   return 0;
+}
+
+/* Signal every process in dir and below: cgroup.kill (v2, 5.14+) kills the
+ * whole subtree atomically; otherwise each cgroup.procs in turn. */
+static int
+signal_tree (const struct cgroup_layout *l, const char *dir, int sig, ocirt_error_t *err)
+{
+  if (l->mode == CGROUP_MODE_V2 && sig == SIGKILL && cgroup_write_raw (dir, "cgroup.kill", "1", 1) == 0)
+    return 0;
+  return walk_cgroups (dir, false, signal_visit, &sig, err);
 }
 
 static void
@@ -1023,6 +1079,39 @@ cgroup_is_frozen (const char *path)
   return state_reached (l.mode, dir, true);
 }
 
+int
+cgroup_kill_all (const char *path, int sig, ocirt_error_t *err)
+{
+  struct cgroup_layout l;
+  const struct cgroup_hierarchy *h;
+  char dir[PATH_MAX], fdir[PATH_MAX];
+  cleanup_error ocirt_error_t ignored = NULL;
+  bool froze;
+  int r;
+
+  if (cgroup_layout_load (&l, err) < 0)
+    return -1;
+  h = procs_hierarchy (&l);
+  if (h == NULL || cgroup_dir (dir, sizeof dir, h, path, err) < 0)
+    return h ? -1 : make_error (err, 0, "no cgroup hierarchy to signal processes in");
+  /* A stopped container's cgroup may be gone: there is nothing to signal. */
+  if (access (dir, F_OK) < 0 && errno == ENOENT)
+    return 0;
+  /* As runc: freeze, signal, thaw. Frozen, no process can fork a child
+   * between the listing and the signal. A cgroup that cannot be frozen (no
+   * freezer, a task stuck in the kernel) is signalled all the same. */
+  froze = freezer_dir (&l, path, fdir, sizeof fdir, &ignored) == 0
+          && cgroup_freeze_dir (l.mode, fdir, true, &ignored) == 0;
+  r = signal_tree (&l, dir, sig, err);
+  /* Thawed in any case, so a paused container's processes act on the
+   * signal too; it is left running, as runc leaves it. */
+  if (froze && cgroup_freeze_dir (l.mode, fdir, false, r < 0 ? &ignored : err) < 0 && r == 0)
+    r = -1;
+  if (r < 0)
+    return wrap_error (err, "signal processes of cgroup \"%s\"", path);
+  return 0;
+}
+
 /* rmdir with bounded retries while the kernel reports the cgroup busy
  * (exiting tasks). Each retry kills what is still listed. */
 static int
@@ -1066,6 +1155,26 @@ remove_default_parents (const struct cgroup_hierarchy *h, const char *path)
     }
 }
 
+static int
+remove_visit (const char *dir, const void *arg, ocirt_error_t *err)
+{
+  return remove_dir (dir, *(const bool *) arg, err);
+}
+
+/* SIGKILL everything in the cgroup and below, then thaw it all: a frozen
+ * task dies only once thawed (v1, and v2 without cgroup.kill). Best
+ * effort: remove_dir retries and reports what stays. */
+static void
+stop_everything (const struct cgroup_layout *l, const char *path, const char *procs_dir)
+{
+  cleanup_error ocirt_error_t ignored = NULL;
+  char fdir[PATH_MAX];
+
+  signal_tree (l, procs_dir, SIGKILL, &ignored);
+  if (freezer_dir (l, path, fdir, sizeof fdir, &ignored) == 0)
+    walk_cgroups (fdir, false, thaw_visit, &l->mode, &ignored);
+}
+
 int
 cgroup_destroy (const char *path, ocirt_error_t *err)
 {
@@ -1080,35 +1189,16 @@ cgroup_destroy (const char *path, ocirt_error_t *err)
   /* First stop everything, so that the rmdirs below rarely need a retry. */
   ph = procs_hierarchy (&l);
   if (ph && cgroup_dir (dir, sizeof dir, ph, path, err) == 0 && access (dir, F_OK) == 0)
-    {
-      cleanup_error ocirt_error_t ignored = NULL;
-
-      if (l.mode == CGROUP_MODE_V2)
-        {
-          if (cgroup_write_raw (dir, "cgroup.kill", "1", 1) < 0)
-            kill_pids_in (dir, SIGKILL, &ignored);
-          /* cgroup.kill kills frozen tasks too; thaw for kernels without it. */
-          cgroup_write_raw (dir, "cgroup.freeze", "0", 1);
-        }
-      else
-        {
-          char fdir[PATH_MAX];
-          const struct cgroup_hierarchy *fh = cgroup_layout_find (&l, CGC_FREEZER);
-
-          kill_pids_in (dir, SIGKILL, &ignored);
-          /* A frozen v1 task dies only once thawed. */
-          if (fh && cgroup_dir (fdir, sizeof fdir, fh, path, &ignored) == 0)
-            cgroup_write_raw (fdir, "freezer.state", "THAWED", 6);
-        }
-    }
+    stop_everything (&l, path, dir);
 
   for (size_t i = 0; i < l.n; i++)
     {
       cleanup_error ocirt_error_t e = NULL;
       const struct cgroup_hierarchy *h = &l.h[i];
+      bool unified_v2 = l.mode == CGROUP_MODE_V2;
 
       if (cgroup_dir (dir, sizeof dir, h, path, &e) == 0
-          && remove_dir (dir, l.mode == CGROUP_MODE_V2, &e) == 0)
+          && walk_cgroups (dir, true, remove_visit, &unified_v2, &e) == 0)
         {
           remove_default_parents (h, path);
           continue;

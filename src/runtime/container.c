@@ -980,8 +980,10 @@ signal_parse (const char *s)
 {
   char *end;
   long n = strtol (s, &end, 10);
+  /* 0 sends nothing and only asks whether the process exists: a liveness
+   * probe, as with kill(1). */
   if (*s && *end == '\0')
-    return n > 0 && n < NSIG ? (int) n : -1;
+    return n >= 0 && n < NSIG ? (int) n : -1;
   if (strncasecmp (s, "SIG", 3) == 0)
     s += 3;
   for (int sig = 1; sig < NSIG; sig++)
@@ -999,6 +1001,17 @@ signal_parse (const char *s)
   return -1;
 }
 
+/* After SIGKILL: a frozen task acts on it only once thawed (v1), so a
+ * paused container is thawed, as runc does; it is stopping anyway. */
+static void
+thaw_after_kill (const struct container_state *st)
+{
+  cleanup_error ocirt_error_t ignored = NULL;
+
+  if (st->cgroup_path && cgroup_is_frozen (st->cgroup_path))
+    cgroup_freeze (st->cgroup_path, false, &ignored);
+}
+
 int
 container_kill (const struct runtime_ctx *ctx, const char *id, int sig, bool all, ocirt_error_t *err)
 {
@@ -1010,15 +1023,19 @@ container_kill (const struct runtime_ctx *ctx, const char *id, int sig, bool all
 
   if (open_container (ctx, id, LOCK_SH, &root_fd, &dir_fd, err) < 0 || state_read (dir_fd, &st, err) < 0)
     goto out;
+  /* --all reaches whatever is left in the cgroup, in any status, as runc's
+   * does: when the first process of a container without its own pid
+   * namespace exits, its children live on, and containerd's shim kills
+   * them with `kill --all ID KILL` on the stopped container. */
+  if (all)
+    {
+      ret = st.cgroup_path ? cgroup_kill_all (st.cgroup_path, sig, err) : 0;
+      goto out;
+    }
   enum container_status status = derive_status (dir_fd, &st, true);
   if (status == STATUS_STOPPED || status == STATUS_CREATING)
     {
       make_error (err, 0, "container not running");
-      goto out;
-    }
-  if (all)
-    {
-      ret = cgroup_kill_all (st.cgroup_path, sig, err);
       goto out;
     }
   pidfd = open_init_pidfd (&st);
@@ -1030,6 +1047,8 @@ container_kill (const struct runtime_ctx *ctx, const char *id, int sig, bool all
         make_error (err, errno, "kill container \"%s\"", id);
       goto out;
     }
+  if (sig == SIGKILL)
+    thaw_after_kill (&st);
   ret = 0;
 out:
   state_clear (&st);

@@ -1,0 +1,131 @@
+#!/usr/bin/env bats
+# kill.bats - `kill` as runc 1.1.5 does it: --all in every status (how
+# containerd's shim cleans up a container without its own pid namespace),
+# on a paused container, below the container's cgroup, and signal 0 as a
+# liveness probe. Every test passes against runc too.
+
+load helpers
+load sub_cgroups
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# no_pid_namespace - the container shares the host's pid namespace, as does
+# every container of a hostPID pod or of a pod with shareProcessNamespace.
+no_pid_namespace() {
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+}
+
+# A container process that records each USR1 in /tmp/usr1 and writes
+# /tmp/ready once its trap is set.
+USR1_RECORDER='trap "echo USR1 >> /tmp/usr1" USR1
+echo ready > /tmp/ready
+while :; do sleep 0.05; done'
+
+# start_paused - create and start the bundle's container and pause it.
+start_paused() {
+	create_container
+	ocirt start "$CTR_ID"
+	wait_for_status "$CTR_ID" running
+	ocirt pause "$CTR_ID"
+	wait_for_status "$CTR_ID" paused
+	assert_equal "$(freezer_state)" FROZEN
+}
+
+@test "kill --all signals what is left of a stopped container without its own pid namespace" {
+	make_bundle -- sh -c 'sleep 4242 & echo $! > /tmp/child; exit 0'
+	no_pid_namespace
+	create_container
+	ocirt start "$CTR_ID"
+	wait_for_status "$CTR_ID" stopped
+	wait_for_file "$BUNDLE/rootfs/tmp/child"
+	child=$(cat "$BUNDLE/rootfs/tmp/child")
+	pid_alive "$child"
+	run ocirt kill --all "$CTR_ID" KILL
+	assert_success
+	wait_gone "$child"
+	# The container stays, stopped, until it is deleted.
+	run state_field "$CTR_ID" status
+	assert_output stopped
+}
+
+@test "kill -a ID 0 succeeds on a stopped container, kill ID 0 fails with 'container not running'" {
+	make_bundle -- true
+	create_container
+	ocirt start "$CTR_ID"
+	wait_for_status "$CTR_ID" stopped
+	run ocirt kill -a "$CTR_ID" 0
+	assert_success
+	run ocirt kill "$CTR_ID" 0
+	assert_failure
+	assert_output --partial "container not running"
+}
+
+@test "kill ID 0 succeeds on a live container and sends it nothing" {
+	make_bundle -- sh -c "$USR1_RECORDER"
+	create_container
+	run ocirt kill "$CTR_ID" 0
+	assert_success
+	ocirt start "$CTR_ID"
+	wait_for_file "$BUNDLE/rootfs/tmp/ready"
+	run ocirt kill "$CTR_ID" 0
+	assert_success
+	run state_field "$CTR_ID" status
+	assert_output running
+	[[ ! -e $BUNDLE/rootfs/tmp/usr1 ]]
+}
+
+@test "kill --all KILL on a paused container kills every process and thaws its cgroup" {
+	make_bundle -- sh -c 'sleep 1000 & sleep 1001 & wait'
+	start_paused
+	pids=$(procs_of_test)
+	assert_equal "$(wc -w <<<"$pids")" 3
+	run ocirt kill --all "$CTR_ID" KILL
+	assert_success
+	wait_for_status "$CTR_ID" stopped
+	for pid in $pids; do
+		wait_gone "$pid"
+	done
+	assert_equal "$(freezer_state)" THAWED
+	run ocirt delete "$CTR_ID"
+	assert_success
+}
+
+@test "kill --all on a paused container delivers the signal and leaves it running, as runc" {
+	make_bundle -- sh -c "$USR1_RECORDER"
+	create_container
+	ocirt start "$CTR_ID"
+	wait_for_file "$BUNDLE/rootfs/tmp/ready"
+	ocirt pause "$CTR_ID"
+	wait_for_status "$CTR_ID" paused
+	run ocirt kill --all "$CTR_ID" USR1
+	assert_success
+	wait_for_file "$BUNDLE/rootfs/tmp/usr1"
+	wait_for_status "$CTR_ID" running
+	assert_equal "$(freezer_state)" THAWED
+}
+
+@test "kill KILL on a paused container stops it and thaws its cgroup" {
+	make_bundle
+	start_paused
+	pid=$(state_field "$CTR_ID" pid)
+	run ocirt kill "$CTR_ID" KILL
+	assert_success
+	wait_for_status "$CTR_ID" stopped
+	wait_gone "$pid"
+	assert_equal "$(freezer_state)" THAWED
+}
+
+@test "kill --all reaches processes in cgroups below the container's" {
+	make_bundle -- sh -c 'sleep 1000 & echo $! > /tmp/child; wait'
+	no_pid_namespace
+	create_container
+	ocirt start "$CTR_ID"
+	wait_for_file "$BUNDLE/rootfs/tmp/child"
+	child=$(cat "$BUNDLE/rootfs/tmp/child")
+	move_to_sub_cgroup "$child" nested/deeper
+	run ocirt kill --all "$CTR_ID" TERM
+	assert_success
+	wait_gone "$child"
+	wait_for_status "$CTR_ID" stopped
+}
