@@ -618,6 +618,32 @@ has_processes (const char *dir)
   return r > 0 && buf[0] >= '0' && buf[0] <= '9';
 }
 
+/* Whether a container's init put in dir would be frozen at once: dir or an
+ * ancestor is frozen or freezing. create would then hang on its init's
+ * first message instead of failing; runc refuses such a cgroup too. */
+static bool
+frozen_for_create (enum cgroup_mode mode, const char *dir)
+{
+  char buf[512];
+
+  if (mode == CGROUP_MODE_V1)
+    return cgroup_read_raw (dir, "freezer.state", buf, sizeof buf) > 0
+           && strncmp (buf, "THAWED", 6) != 0;
+  if (cgroup_read_raw (dir, "cgroup.freeze", buf, sizeof buf) > 0 && buf[0] == '1')
+    return true;
+  return cgroup_read_raw (dir, "cgroup.events", buf, sizeof buf) > 0
+         && strstr (buf, "frozen 1") != NULL;
+}
+
+/* The hierarchy whose freezer a container's processes obey. */
+static bool
+is_freezer_hierarchy (const struct cgroup_layout *l, const struct cgroup_hierarchy *h)
+{
+  if (l->mode == CGROUP_MODE_V2)
+    return true;
+  return !h->unified && (h->controllers & (1u << CGC_FREEZER));
+}
+
 static int make_dirs_walk (struct cgroup_hierarchy *h, char *dir, char *rel, bool *existed,
                            ocirt_error_t *err);
 
@@ -738,6 +764,8 @@ create_one (struct cgroup_layout *l, struct cgroup_hierarchy *h, const char *pat
     return -1;
   if (existed && has_processes (dir))
     return make_error (err, 0, "cgroup \"%s\" already exists and has processes", path);
+  if (is_freezer_hierarchy (l, h) && frozen_for_create (l->mode, dir))
+    return make_error (err, 0, "container's cgroup unexpectedly frozen: \"%s\"", dir);
   if (l->mode == CGROUP_MODE_V2 && cgroup_v2_enable_controllers (h->mount, path, NULL, err) < 0)
     return -1;
   /* A new v1 cpuset cgroup has empty cpus/mems and refuses tasks. */

@@ -1064,6 +1064,8 @@ kill_and_wait (const struct container_state *st, ocirt_error_t *err)
     return 0;
   if (syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
     return make_error (err, errno, "kill container init %d", (int) st->pid);
+  /* A paused init would otherwise never exit, and stay behind frozen. */
+  thaw_after_kill (st);
   struct pollfd p = { .fd = pidfd, .events = POLLIN };
   if (poll (&p, 1, KILL_WAIT_MS) == 0)
     return make_error (err, ETIMEDOUT, "wait for container init %d to exit", (int) st->pid);

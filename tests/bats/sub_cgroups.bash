@@ -10,7 +10,7 @@
 # (v1 and hybrid's unified, or v2) that has it.
 container_cgroup_dirs() {
 	local d
-	for d in /sys/fs/cgroup/*/"$CGROUP_PARENT/${1:-$CTR_ID}" /sys/fs/cgroup/"$CGROUP_PARENT/${1:-$CTR_ID}"; do
+	for d in /sys/fs/cgroup/*"$CGROUP_PARENT/${1:-$CTR_ID}" /sys/fs/cgroup"$CGROUP_PARENT/${1:-$CTR_ID}"; do
 		[[ -d $d ]] && echo "$d"
 	done
 	return 0
@@ -38,10 +38,10 @@ move_to_sub_cgroup() {
 # freezer_state [ID] - FROZEN or THAWED (FREEZING on v1 while it lasts), of
 # the container's cgroup.
 freezer_state() {
-	local v1=/sys/fs/cgroup/freezer/$CGROUP_PARENT/${1:-$CTR_ID}
+	local v1=/sys/fs/cgroup/freezer$CGROUP_PARENT/${1:-$CTR_ID}
 	if [[ -d /sys/fs/cgroup/freezer ]]; then
 		cat "$v1/freezer.state"
-	elif grep -q '^frozen 1' "/sys/fs/cgroup/$CGROUP_PARENT/${1:-$CTR_ID}/cgroup.events"; then
+	elif grep -q '^frozen 1' "/sys/fs/cgroup$CGROUP_PARENT/${1:-$CTR_ID}/cgroup.events"; then
 		echo FROZEN
 	else
 		echo THAWED
