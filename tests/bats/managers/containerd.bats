@@ -367,3 +367,29 @@ task_pid() {
 	assert_line --regexp '^ *\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.runc\]$'
 	assert_line --regexp '^ *restrict_oom_score_adj = true$'
 }
+
+@test "containerd: when the init of a task in another task's pid namespace exits, its children are killed before delete" {
+	# Without a pid namespace of its own, a task's children outlive its
+	# init; the shim then runs `kill --all <id> KILL` on the stopped
+	# container (issue 19), as for every hostPID or shareProcessNamespace pod.
+	start_sleeper "$ID"
+	init=$(task_pid "$ID")
+	log_from=$(($(wc -l <"$MGR_WORK/containerd.log") + 1))
+	arg=$((400000 + RANDOM))
+	run cr_run -d --with-ns "pid:/proc/$init/ns/pid" "$CTR_IMAGE" "${ID}b" \
+		sh -c "sleep $arg & sleep 1; exit 0"
+	assert_success
+	wait_until 5 pgrep -f "^sleep $arg\$"
+	child=$(pgrep -f "^sleep $arg\$")
+	wait_until 10 sh -c "ctr --address $CTR_ADDR -n $CTR_NS tasks ls | grep -q '^${ID}b .*STOPPED'"
+	wait_until 5 sh -c "! kill -0 $child 2>/dev/null || grep -q '^State:.*Z' /proc/$child/status"
+	# Gone while the task still exists: the shim did it, not the delete.
+	assert_equal "$(task_status "${ID}b")" STOPPED
+	run tail -n "+$log_from" "$MGR_WORK/containerd.log"
+	refute_output --partial "OCI runtime"
+	refute_output --partial "failed to kill init's children"
+	run cr tasks delete "${ID}b"
+	assert_success
+	# The other task, whose pid namespace it was, is unharmed.
+	assert_equal "$(task_status "$ID")" RUNNING
+}
