@@ -407,6 +407,22 @@ mounts_read_proc_file (const char *path)
 
 /* ---- mount primitives ------------------------------------------------ */
 
+int
+mounts_move_tree (int tree, int dst)
+{
+  return move_mount (tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+
+int
+mounts_bind_fd (int src, int dst, bool recursive)
+{
+  cleanup_close int tree = open_tree (src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH
+                                                   | (recursive ? AT_RECURSIVE : 0));
+  if (tree < 0)
+    return -1;
+  return mounts_move_tree (tree, dst);
+}
+
 
 /* Remount a bind with flags. In a user namespace the kernel locks the
  * nosuid/nodev/noexec/ro flags the source had; a remount that drops them
@@ -459,6 +475,46 @@ finish_mount (struct rootfs_ctx *c, const char *rel, const struct mount_opts *o,
     return make_error (err, errno, "set recursive attributes of \"%s/%s\"", c->rootfs, rel);
   if (o->propagation && mount (NULL, mounts_proc_fd_path (t, fd), NULL, o->propagation, NULL) < 0)
     return make_error (err, errno, "set propagation of \"%s/%s\"", c->rootfs, rel);
+  return 0;
+}
+
+/* The bind remount that makes a mount made writable on purpose (see
+ * mounts_apply) read-only, keeping its other flags. */
+static int
+remount_readonly (struct rootfs_ctx *c, const char *rel, const struct mount_opts *o,
+                  ocirt_error_t *err)
+{
+  cleanup_close int fd = mounts_open_in_root (c->rootfd, rel, CREATE_NONE, 0);
+  if (fd < 0 || mounts_remount_bind (fd, o->flags | MS_RDONLY, o->cleared) < 0)
+    return make_error (err, errno, "remount \"%s/%s\" read-only", c->rootfs, rel);
+  return 0;
+}
+
+int
+mounts_dev_readonly (int rootfd, const struct oci_config *cfg, ocirt_error_t *err)
+{
+  struct rootfs_ctx c = { .rootfs = "", .rootfd = rootfd };
+
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    {
+      const struct oci_mount *m = &cfg->mounts[i];
+      cleanup_free char *rel = NULL;
+      struct mount_opts o;
+
+      if (m->destination == NULL || m->type == NULL || strcmp (m->type, "bind") == 0)
+        continue;
+      rel = mounts_clean_path (m->destination);
+      if (rel == NULL)
+        return make_error (err, errno, "mount destination \"%s\"", m->destination);
+      if (strcmp (rel, "dev") != 0)
+        continue;
+      if (parse_mount_options (m, &o, err) < 0)
+        return -1;
+      free (o.data);
+      if ((o.flags & (MS_RDONLY | MS_BIND | MS_REMOUNT)) == MS_RDONLY
+          && remount_readonly (&c, rel, &o, err) < 0)
+        return -1;
+    }
   return 0;
 }
 
@@ -854,9 +910,11 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *er
     }
   if (!bind)
     fd = mounts_open_in_root (c->rootfd, rel, CREATE_DIR, oflags);
+  /* runc's wording, which scripts match: "filesystem "proc" must be
+   * mounted on ordinary directory". */
   if (fd < 0 && oflags && (errno == ENOTDIR || errno == ELOOP))
-    return make_error (err, errno, "mount destination \"%s\": %s must be a directory, not a symlink",
-                       m->destination, type);
+    return make_error (err, 0, "mount \"%s\" to rootfs at \"%s\": filesystem \"%s\" must be mounted on ordinary directory",
+                       type, m->destination, type);
   if (fd < 0)
     return make_error (err, errno, "mount destination \"%s\"", m->destination);
   mounts_proc_fd_path (t, fd);
@@ -870,6 +928,15 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *er
       if (under < 0)
         return make_error (err, errno, "mount destination \"%s\"", m->destination);
     }
+  /* A read-only tmpfs or /dev is mounted writable and made read-only by a
+   * bind remount afterwards, as runc does: tmpcopyup must write into the
+   * tmpfs, and /dev must stay writable for the mounts beneath it (/dev/pts,
+   * /dev/shm), the device nodes and /dev/console; mounts_dev_readonly
+   * remounts it once those are done. */
+  bool ro_later = !bind && !(o.flags & MS_REMOUNT) && (o.flags & MS_RDONLY)
+                  && (strcmp (type, "tmpfs") == 0 || strcmp (rel, "dev") == 0);
+  if (ro_later)
+    o.flags &= ~MS_RDONLY;
   if (!bind || (o.flags & MS_REMOUNT))
     {
       if (src == NULL)
@@ -877,6 +944,8 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *er
       if (mount (src, t, type, o.flags, data) == 0)
         {
           if (under >= 0 && copy_up (c, rel, under, err) < 0)
+            return -1;
+          if (ro_later && strcmp (rel, "dev") != 0 && remount_readonly (c, rel, &o, err) < 0)
             return -1;
           return finish_mount (c, rel, &o, false, oflags, err);
         }

@@ -68,6 +68,21 @@ unsigned long mounts_propagation (const char *name);
 /* One entry of config.json "mounts", resolved inside c->rootfd. */
 int mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *err);
 
+/* After every other step (devices, console, masked paths): make a /dev
+ * that config.json mounts read-only so, as runc does (mounts_apply mounts it
+ * writable). rootfd is the container's "/". */
+int mounts_dev_readonly (int rootfd, const struct oci_config *cfg, ocirt_error_t *err);
+
+/* Bind the file or directory of the O_PATH fd src onto the O_PATH fd dst
+ * (open_tree + move_mount), with its submounts if recursive: no path is
+ * looked up, so neither side can be redirected by a symlink, and no /proc is
+ * needed. -1 with errno on failure. */
+int mounts_bind_fd (int src, int dst, bool recursive);
+
+/* Attach the detached mount tree (from open_tree(OPEN_TREE_CLONE)) onto
+ * the O_PATH fd dst. -1 with errno on failure. */
+int mounts_move_tree (int tree, int dst);
+
 /* devices.c: the default nodes, linux.devices, /dev/fd... and /dev/ptmx. */
 int devices_setup (struct rootfs_ctx *c, const struct oci_config *cfg, ocirt_error_t *err);
 

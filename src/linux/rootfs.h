@@ -19,13 +19,17 @@
 #include "../../oci/config.h"
 #include "../util/error.h"
 
-/* Before pivot: propagation, rootfs bind, config mounts in order, /dev. */
-int rootfs_prepare (const struct oci_config *cfg, const char *rootfs, ocirt_error_t *err);
+/* Before pivot: propagation, rootfs bind, config mounts in order, /dev.
+ * *null_tree gets what rootfs_finalize binds over the masked files (a
+ * detached clone of the host's /dev/null, or -1); the caller closes it. */
+int rootfs_prepare (const struct oci_config *cfg, const char *rootfs, int *null_tree,
+                    ocirt_error_t *err);
 
 /* Make rootfs the new root and detach the old one; cwd becomes "/". */
 int rootfs_pivot (const char *rootfs, bool no_pivot, ocirt_error_t *err);
 
-/* After pivot: masked paths, read-only paths, read-only /, propagation of /. */
-int rootfs_finalize (const struct oci_config *cfg, ocirt_error_t *err);
+/* After pivot: read-only /, read-only paths, masked paths (bound from
+ * null_tree, see rootfs_prepare), a read-only /dev, propagation of /. */
+int rootfs_finalize (const struct oci_config *cfg, int null_tree, ocirt_error_t *err);
 
 #endif

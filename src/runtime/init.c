@@ -147,14 +147,18 @@ static int
 build_root (const struct init_args *a, ocirt_error_t *err)
 {
   const struct oci_config *cfg = a->cfg;
+  cleanup_close int null_tree = -1;
 
   /* Relative bind-mount sources are relative to the bundle, as in runc. */
   if (chdir (a->bundle) < 0)
     return make_error (err, errno, "chdir to bundle \"%s\"", a->bundle);
-  if (rootfs_prepare (cfg, a->rootfs, err) < 0)
+  if (rootfs_prepare (cfg, a->rootfs, &null_tree, err) < 0)
     return -1;
   /* createContainer: in the container's namespaces, mounts done, before
-   * pivot_root (so its path still resolves in the runtime's view). */
+   * pivot_root (so its path still resolves in the runtime's view), with
+   * the rootfs as its cwd, as runc runs it. */
+  if (cfg->hooks.create_container.n_hooks && chdir (a->rootfs) < 0)
+    return make_error (err, errno, "chdir to rootfs \"%s\"", a->rootfs);
   if (run_container_hooks (a, &cfg->hooks.create_container, "createContainer", STATUS_CREATING, err) < 0)
     return -1;
   if (process_set_hostname (cfg, err) < 0)
@@ -168,7 +172,7 @@ build_root (const struct init_args *a, ocirt_error_t *err)
    * read-only remount of /proc/sys in rootfs_finalize. */
   if (process_apply_sysctl (cfg->linux_, err) < 0)
     return -1;
-  return rootfs_finalize (cfg, err);
+  return rootfs_finalize (cfg, null_tree, err);
 }
 
 static int
