@@ -1,0 +1,72 @@
+#!/usr/bin/env bats
+# mount_order.bats - the order of the mount steps, the namespaces they run
+# in, and the console, as runc 1.1.5 does them (issue 12 §5): a read-only
+# /dev, bind sources only the runtime can reach, a host network namespace
+# joined by path with a new user namespace, the owner of the console pty,
+# the cwd of createContainer hooks, and runc's wording for proc on a file.
+
+load helpers
+
+RECVTTY="$REPO/tests/tools/recvtty"
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# userns_config - a new user namespace, ids 0-65535 mapped to the host's
+# 100000-165535, and a bundle the mapped root can reach.
+userns_config() {
+	chmod 0755 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR" "$BUNDLE"
+	update_config '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+}
+
+@test "a read-only /dev tmpfs is made read-only after the mounts and nodes beneath it" {
+	make_bundle -- sh -c 'grep -E " /dev(/pts)? " /proc/self/mountinfo; touch /dev/x; ls -l /dev/null'
+	update_config '.mounts |= map(if .destination == "/dev" then .options += ["ro"] else . end)'
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	# /dev is read-only as a mount (a bind remount: the tmpfs itself stays rw)
+	assert_line --regexp '^[0-9]+ [0-9]+ [0-9:]+ / /dev ro,'
+	assert_line --regexp ' /dev/pts rw,.* - devpts '
+	assert_output --partial 'touch: /dev/x: Read-only file system'
+	assert_line --regexp '^crw-rw-rw- .* 1, +3 .* /dev/null$'
+}
+
+@test "a read-only tmpfs is read-only as a mount, its filesystem stays writable" {
+	make_bundle -- sh -c 'grep -E " /tmp " /proc/self/mountinfo'
+	update_config '.mounts += [{destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["ro", "nosuid"]}]'
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_output --regexp ' /tmp ro,nosuid,relatime - tmpfs tmpfs rw'
+}
+
+@test "proc on a file fails with runc's \"must be mounted on ordinary directory\"" {
+	make_bundle -- true
+	rmdir "$BUNDLE/rootfs/proc"
+	touch "$BUNDLE/rootfs/proc"
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	# runc's log escapes the quotes
+	assert_output --regexp 'filesystem \\?"proc\\?" must be mounted on ordinary directory'
+	assert_output --regexp 'at \\?"/proc\\?"'
+}
+
+@test "proc on a symlink fails with runc's \"must be mounted on ordinary directory\"" {
+	make_bundle -- true
+	rmdir "$BUNDLE/rootfs/proc"
+	ln -s /tmp "$BUNDLE/rootfs/proc"
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --regexp 'filesystem \\?"proc\\?" must be mounted on ordinary directory'
+}
+
+@test "createContainer hooks run with the rootfs as their working directory" {
+	make_bundle -- true
+	local out="$BATS_TEST_TMPDIR/hook.out"
+	update_config ".hooks.createContainer = [{path: \"/bin/sh\", args: [\"sh\", \"-c\", \"pwd > $out\"]}]"
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	run cat "$out"
+	assert_output "$BUNDLE/rootfs"
+}
