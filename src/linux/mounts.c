@@ -239,133 +239,8 @@ mounts_propagation (const char *name)
 
 /* ---- paths ----------------------------------------------------------- */
 
-int
-mounts_openat2 (int dirfd, const char *path, uint64_t flags, uint64_t resolve)
-{
-  struct open_how how = { .flags = flags, .resolve = resolve };
-  return (int) syscall (SYS_openat2, dirfd, path, &how, sizeof how);
-}
-
-const char *
-mounts_proc_fd_path (char buf[PROC_FD_PATH_MAX], int fd)
-{
-  snprintf (buf, PROC_FD_PATH_MAX, "/proc/self/fd/%d", fd);
-  return buf;
-}
-
-/* Lexically clean a container path into a relative one: no leading "/",
- * no "." or ".." or empty components (".." at the top stays at the top, as
- * filepath.Join("/", dest) does in runc). The root itself becomes ".". */
-char *
-mounts_clean_path (const char *path)
-{
-  size_t len = strlen (path);
-  char *out = malloc (len + 2);
-  size_t n = 0;
-
-  if (out == NULL)
-    return NULL;
-  for (const char *p = path; *p;)
-    {
-      const char *end = strchrnul (p, '/');
-      size_t clen = (size_t) (end - p);
-      if (clen == 0 || (clen == 1 && p[0] == '.'))
-        ;
-      else if (clen == 2 && p[0] == '.' && p[1] == '.')
-        {
-          while (n > 0 && out[n - 1] != '/')
-            n--;
-          if (n > 0)
-            n--;
-        }
-      else
-        {
-          if (n > 0)
-            out[n++] = '/';
-          memcpy (out + n, p, clen);
-          n += clen;
-        }
-      p = *end ? end + 1 : end;
-    }
-  if (n == 0)
-    out[n++] = '.';
-  out[n] = '\0';
-  return out;
-}
 
 
-
-/* Create rel (missing) inside the root: find the deepest existing ancestor
- * by in-root resolution, then create each missing component relative to
- * its parent's fd, refusing symlinks in what it walks through. */
-int
-mounts_create_in_root (int rootfd, const char *rel, enum create_kind kind, int oflags)
-{
-  cleanup_free char *buf = strdup (rel);
-  cleanup_close int parent = -1;
-  char *comp;
-
-  if (buf == NULL)
-    return -1;
-  /* Walk up until an ancestor exists. */
-  for (char *slash = strrchr (buf, '/');; slash = strrchr (buf, '/'))
-    {
-      if (slash == NULL)
-        {
-          comp = buf;
-          break;
-        }
-      *slash = '\0';
-      parent = mounts_openat2 (rootfd, buf, O_PATH | O_DIRECTORY | O_CLOEXEC, IN_ROOT);
-      if (parent >= 0)
-        {
-          comp = slash + 1;
-          break;
-        }
-      if (errno != ENOENT)
-        return -1;
-    }
-  /* Undo the truncations after comp and create the rest downwards. */
-  for (char *p = comp; p < buf + strlen (rel); p++)
-    if (*p == '\0')
-      *p = '/';
-
-  for (;;)
-    {
-      char *slash = strchr (comp, '/');
-      bool last = slash == NULL;
-      int dfd = parent >= 0 ? parent : rootfd;
-      int fd;
-
-      if (!last)
-        *slash = '\0';
-      if (last && kind == CREATE_FILE)
-        {
-          if (mknodat (dfd, comp, S_IFREG | 0644, 0) < 0 && errno != EEXIST)
-            return -1;
-        }
-      else if (mkdirat (dfd, comp, 0755) < 0 && errno != EEXIST)
-        return -1;
-      fd = mounts_openat2 (dfd, comp, O_PATH | O_CLOEXEC | (last ? oflags : O_DIRECTORY), BENEATH);
-      if (fd < 0 || last)
-        return fd;
-      if (parent >= 0)
-        close (parent);
-      parent = fd;
-      comp = slash + 1;
-    }
-}
-
-/* Open a container path (cleaned, relative) inside the root as O_PATH,
- * following symlinks only within the root. */
-int
-mounts_open_in_root (int rootfd, const char *rel, enum create_kind kind, int oflags)
-{
-  int fd = mounts_openat2 (rootfd, rel, O_PATH | O_CLOEXEC | oflags, IN_ROOT);
-  if (fd >= 0 || errno != ENOENT || kind == CREATE_NONE)
-    return fd;
-  return mounts_create_in_root (rootfd, rel, kind, oflags);
-}
 
 char *
 mounts_read_proc_file (const char *path)
@@ -407,23 +282,6 @@ mounts_read_proc_file (const char *path)
 
 /* ---- mount primitives ------------------------------------------------ */
 
-int
-mounts_move_tree (int tree, int dst)
-{
-  return move_mount (tree, "", dst, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-}
-
-int
-mounts_bind_fd (int src, int dst, bool recursive)
-{
-  cleanup_close int tree = open_tree (src, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH
-                                                   | (recursive ? AT_RECURSIVE : 0));
-  if (tree < 0)
-    return -1;
-  return mounts_move_tree (tree, dst);
-}
-
-
 /* Remount a bind with flags. In a user namespace the kernel locks the
  * nosuid/nodev/noexec/ro flags the source had; a remount that drops them
  * fails with EPERM, so retry once keeping those the config did not clear
@@ -436,7 +294,7 @@ mounts_remount_bind (int fd, unsigned long flags, unsigned long cleared)
   struct statvfs sv;
   unsigned long locked;
 
-  mounts_proc_fd_path (t, fd);
+  pathsafe_proc_fd_path (t, fd);
   flags = (flags & REMOUNT_FLAGS) | MS_BIND | MS_REMOUNT;
   if (mount (NULL, t, NULL, flags, NULL) == 0)
     return 0;
@@ -464,7 +322,7 @@ finish_mount (struct rootfs_ctx *c, const char *rel, const struct mount_opts *o,
 
   if (!remount && o->propagation == 0 && o->rec.attr_set == 0 && o->rec.attr_clr == 0)
     return 0;
-  fd = mounts_open_in_root (c->rootfd, rel, CREATE_NONE, oflags);
+  fd = pathsafe_open_in_root (c->rootfd, rel, CREATE_NONE, oflags);
   if (fd < 0)
     return make_error (err, errno, "mount destination \"/%s\"", rel);
   if (remount && mounts_remount_bind (fd, o->flags, o->cleared) < 0)
@@ -473,7 +331,7 @@ finish_mount (struct rootfs_ctx *c, const char *rel, const struct mount_opts *o,
       && mount_setattr (fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
                         (struct mount_attr *) &o->rec, sizeof o->rec) < 0)
     return make_error (err, errno, "set recursive attributes of \"%s/%s\"", c->rootfs, rel);
-  if (o->propagation && mount (NULL, mounts_proc_fd_path (t, fd), NULL, o->propagation, NULL) < 0)
+  if (o->propagation && mount (NULL, pathsafe_proc_fd_path (t, fd), NULL, o->propagation, NULL) < 0)
     return make_error (err, errno, "set propagation of \"%s/%s\"", c->rootfs, rel);
   return 0;
 }
@@ -484,7 +342,7 @@ static int
 remount_readonly (struct rootfs_ctx *c, const char *rel, const struct mount_opts *o,
                   ocirt_error_t *err)
 {
-  cleanup_close int fd = mounts_open_in_root (c->rootfd, rel, CREATE_NONE, 0);
+  cleanup_close int fd = pathsafe_open_in_root (c->rootfd, rel, CREATE_NONE, 0);
   if (fd < 0 || mounts_remount_bind (fd, o->flags | MS_RDONLY, o->cleared) < 0)
     return make_error (err, errno, "remount \"%s/%s\" read-only", c->rootfs, rel);
   return 0;
@@ -503,7 +361,7 @@ mounts_dev_readonly (int rootfd, const struct oci_config *cfg, ocirt_error_t *er
 
       if (m->destination == NULL || m->type == NULL || strcmp (m->type, "bind") == 0)
         continue;
-      rel = mounts_clean_path (m->destination);
+      rel = pathsafe_clean_path (m->destination);
       if (rel == NULL)
         return make_error (err, errno, "mount destination \"%s\"", m->destination);
       if (strcmp (rel, "dev") != 0)
@@ -620,7 +478,7 @@ static int
 copy_up (struct rootfs_ctx *c, const char *rel, int under, ocirt_error_t *err)
 {
   struct stat st;
-  cleanup_close int top = mounts_openat2 (c->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC, IN_ROOT);
+  cleanup_close int top = pathsafe_openat2 (c->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC, IN_ROOT);
   if (top < 0)
     return make_error (err, errno, "tmpcopyup \"/%s\": open the tmpfs", rel);
   if (copy_tree (under, top, 0) < 0)
@@ -669,10 +527,10 @@ mount_cgroup_hierarchy (struct rootfs_ctx *c, int tmpfd, const char *rel, const 
 
   if (mkdirat (tmpfd, name, 0755) < 0 && errno != EEXIST)
     return make_error (err, errno, "mkdir \"%s/%s/%s\"", c->rootfs, rel, name);
-  fd = mounts_openat2 (tmpfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC, BENEATH);
+  fd = pathsafe_openat2 (tmpfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC, BENEATH);
   if (fd < 0)
     return make_error (err, errno, "open \"%s/%s/%s\"", c->rootfs, rel, name);
-  mounts_proc_fd_path (t, fd);
+  pathsafe_proc_fd_path (t, fd);
   if (c->has_cgroupns)
     {
       if (mount (fstype, t, fstype, o->flags & REMOUNT_FLAGS,
@@ -683,7 +541,7 @@ mount_cgroup_hierarchy (struct rootfs_ctx *c, int tmpfd, const char *rel, const 
   if (mount (host_path, t, NULL, MS_BIND | MS_REC, NULL) < 0)
     return make_error (err, errno, "mount \"%s\" on \"%s/%s/%s\"", host_path, c->rootfs, rel, name);
   close (fd);
-  fd = mounts_openat2 (tmpfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC, BENEATH);
+  fd = pathsafe_openat2 (tmpfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC, BENEATH);
   if (fd < 0 || mounts_remount_bind (fd, o->flags, o->cleared) < 0)
     return make_error (err, errno, "remount \"%s/%s/%s\"", c->rootfs, rel, name);
   return 0;
@@ -807,10 +665,10 @@ mount_cgroup (struct rootfs_ctx *c, const struct oci_mount *m, const char *rel,
   char t[PROC_FD_PATH_MAX];
   struct statfs sfs;
 
-  fd = mounts_open_in_root (c->rootfd, rel, CREATE_DIR, O_DIRECTORY);
+  fd = pathsafe_open_in_root (c->rootfd, rel, CREATE_DIR, O_DIRECTORY);
   if (fd < 0)
     return make_error (err, errno, "mount destination \"%s\"", m->destination);
-  mounts_proc_fd_path (t, fd);
+  pathsafe_proc_fd_path (t, fd);
   if (statfs (CGROUP_ROOT, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
     {
       if (mount ("cgroup2", t, "cgroup2", o->flags, NULL) == 0)
@@ -832,7 +690,7 @@ mount_cgroup (struct rootfs_ctx *c, const struct oci_mount *m, const char *rel,
 
   if (mount ("tmpfs", t, "tmpfs", (o->flags & REMOUNT_FLAGS) & ~MS_RDONLY, "mode=755") < 0)
     return make_error (err, errno, "mount \"tmpfs\" on \"%s/%s\"", c->rootfs, rel);
-  tmpfd = mounts_open_in_root (c->rootfd, rel, CREATE_NONE, O_DIRECTORY);
+  tmpfd = pathsafe_open_in_root (c->rootfd, rel, CREATE_NONE, O_DIRECTORY);
   if (tmpfd < 0)
     return make_error (err, errno, "mount destination \"%s\"", m->destination);
   if (mount_cgroup_v1 (c, tmpfd, rel, o, err) < 0)
@@ -874,7 +732,7 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *er
   if (parse_mount_options (m, &o, err) < 0)
     return -1;
   data = o.data;
-  rel = mounts_clean_path (m->destination);
+  rel = pathsafe_clean_path (m->destination);
   if (rel == NULL)
     return make_error (err, errno, "mount destination \"%s\"", m->destination);
 
@@ -889,12 +747,12 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *er
       if (strcmp (rel, "dev") == 0)
         c->dev_is_bind = true;
       /* Only a missing destination needs the source's kind. */
-      fd = mounts_open_in_root (c->rootfd, rel, CREATE_NONE, 0);
+      fd = pathsafe_open_in_root (c->rootfd, rel, CREATE_NONE, 0);
       if (fd < 0 && errno == ENOENT)
         {
           if (stat (src, &st) < 0)
             return make_error (err, errno, "mount \"%s\": source \"%s\"", m->destination, src);
-          fd = mounts_create_in_root (c->rootfd, rel, S_ISDIR (st.st_mode) ? CREATE_DIR : CREATE_FILE, 0);
+          fd = pathsafe_create_in_root (c->rootfd, rel, S_ISDIR (st.st_mode) ? CREATE_DIR : CREATE_FILE, 0);
         }
     }
   else if (type == NULL)
@@ -909,7 +767,7 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *er
         c->has_proc = true;
     }
   if (!bind)
-    fd = mounts_open_in_root (c->rootfd, rel, CREATE_DIR, oflags);
+    fd = pathsafe_open_in_root (c->rootfd, rel, CREATE_DIR, oflags);
   /* runc's wording, which scripts match: "filesystem "proc" must be
    * mounted on ordinary directory". */
   if (fd < 0 && oflags && (errno == ENOTDIR || errno == ELOOP))
@@ -917,7 +775,7 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *er
                        type, m->destination, type);
   if (fd < 0)
     return make_error (err, errno, "mount destination \"%s\"", m->destination);
-  mounts_proc_fd_path (t, fd);
+  pathsafe_proc_fd_path (t, fd);
 
   cleanup_close int under = -1;
   if (o.copy_up)

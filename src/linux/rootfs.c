@@ -102,12 +102,12 @@ make_cwd (struct rootfs_ctx *c, const char *cwd, ocirt_error_t *err)
 
   if (cwd == NULL || *cwd == '\0')
     return 0;
-  rel = mounts_clean_path (cwd);
+  rel = pathsafe_clean_path (cwd);
   if (rel == NULL)
     return make_error (err, errno, "process.cwd \"%s\"", cwd);
   if (strcmp (rel, ".") == 0)
     return 0;
-  fd = mounts_open_in_root (c->rootfd, rel, CREATE_DIR, O_DIRECTORY);
+  fd = pathsafe_open_in_root (c->rootfd, rel, CREATE_DIR, O_DIRECTORY);
   if (fd < 0)
     return make_error (err, errno, "create process.cwd \"%s\"", cwd);
   return 0;
@@ -237,7 +237,7 @@ bind_null (int rootfd, struct null_source *n, int target, const char *path, ocir
 {
   if (n->tree < 0)
     {
-      n->own = mounts_openat2 (rootfd, "dev/null", O_PATH | O_CLOEXEC, IN_ROOT);
+      n->own = pathsafe_openat2 (rootfd, "dev/null", O_PATH | O_CLOEXEC, IN_ROOT);
       if (n->own < 0)
         return make_error (err, errno, "mask \"%s\": open \"/dev/null\"", path);
       if (!is_usable_null (n->own))
@@ -245,7 +245,7 @@ bind_null (int rootfd, struct null_source *n, int target, const char *path, ocir
       n->tree = n->own;
       n->attached = true;
     }
-  if (n->attached ? mounts_bind_fd (n->tree, target, false) < 0 : mounts_move_tree (n->tree, target) < 0)
+  if (n->attached ? pathsafe_bind_fd (n->tree, target, false) < 0 : pathsafe_move_tree (n->tree, target) < 0)
     return make_error (err, errno, "mask \"%s\"", path);
   n->attached = true;
   return 0;
@@ -256,21 +256,21 @@ bind_null (int rootfd, struct null_source *n, int target, const char *path, ocir
 static int
 mask_path (int rootfd, const char *path, struct null_source *n, ocirt_error_t *err)
 {
-  cleanup_free char *rel = mounts_clean_path (path);
+  cleanup_free char *rel = pathsafe_clean_path (path);
   cleanup_close int fd = -1;
   char t[PROC_FD_PATH_MAX];
   struct stat st;
 
   if (rel == NULL)
     return make_error (err, errno, "masked path \"%s\"", path);
-  fd = mounts_open_in_root (rootfd, rel, CREATE_NONE, 0);
+  fd = pathsafe_open_in_root (rootfd, rel, CREATE_NONE, 0);
   if (fd < 0)
     return errno == ENOENT ? 0 : make_error (err, errno, "masked path \"%s\"", path);
   if (fstat (fd, &st) < 0)
     return make_error (err, errno, "masked path \"%s\"", path);
   if (S_ISDIR (st.st_mode))
     {
-      if (mount ("tmpfs", mounts_proc_fd_path (t, fd), "tmpfs", MS_RDONLY, NULL) < 0)
+      if (mount ("tmpfs", pathsafe_proc_fd_path (t, fd), "tmpfs", MS_RDONLY, NULL) < 0)
         return make_error (err, errno, "mask \"%s\"", path);
       return 0;
     }
@@ -280,20 +280,20 @@ mask_path (int rootfd, const char *path, struct null_source *n, ocirt_error_t *e
 static int
 readonly_path (int rootfd, const char *path, ocirt_error_t *err)
 {
-  cleanup_free char *rel = mounts_clean_path (path);
+  cleanup_free char *rel = pathsafe_clean_path (path);
   cleanup_close int fd = -1;
   char t[PROC_FD_PATH_MAX];
 
   if (rel == NULL)
     return make_error (err, errno, "readonly path \"%s\"", path);
-  fd = mounts_open_in_root (rootfd, rel, CREATE_NONE, 0);
+  fd = pathsafe_open_in_root (rootfd, rel, CREATE_NONE, 0);
   if (fd < 0)
     return errno == ENOENT ? 0 : make_error (err, errno, "readonly path \"%s\"", path);
-  mounts_proc_fd_path (t, fd);
+  pathsafe_proc_fd_path (t, fd);
   if (mount (t, t, NULL, MS_BIND | MS_REC, NULL) < 0)
     return make_error (err, errno, "bind readonly path \"%s\"", path);
   close (fd);
-  fd = mounts_open_in_root (rootfd, rel, CREATE_NONE, 0);
+  fd = pathsafe_open_in_root (rootfd, rel, CREATE_NONE, 0);
   if (fd < 0 || mounts_remount_bind (fd, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0) < 0)
     return make_error (err, errno, "remount readonly path \"%s\"", path);
   return 0;
