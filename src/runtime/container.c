@@ -317,20 +317,12 @@ spawn_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
     return make_error (err, errno, "open /proc");
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return make_error (err, errno, "socketpair");
-  if (ns_join_pid_for_children (&l->ns, err) < 0)
+  pid_t pid = ns_clone_init (&l->ns, &l->pidfd, l->cgroup_fd, &l->cloned_into_cgroup, err);
+  if (pid < 0)
     {
       close (sv[0]);
       close (sv[1]);
       return -1;
-    }
-
-  pid_t pid = ns_clone (l->ns.clone_flags, &l->pidfd, l->cgroup_fd, &l->cloned_into_cgroup);
-  if (pid < 0)
-    {
-      int saved = errno;
-      close (sv[0]);
-      close (sv[1]);
-      return make_error (err, saved, "clone the container init");
     }
   if (pid == 0)
     {

@@ -97,3 +97,30 @@ console_run() {
 	assert_line --index 0 '1000 5 /dev/pts/0'
 	assert_line --index 1 '1000 5 /dev/console'
 }
+
+# join_netns_with_userns PATH - run a container in a new user namespace that
+# joins the network namespace at PATH; prints that namespace's link. runc
+# 1.1.5 has no fallback for sysfs in a network namespace it does not own,
+# so the config mounts no /sys.
+join_netns_with_userns() {
+	make_bundle -- readlink /proc/self/ns/net
+	userns_config
+	update_config ".mounts |= map(select(.destination | startswith(\"/sys\") | not))
+		| .linux.namespaces |= map(if .type == \"network\" then .path = \"$1\" else . end)"
+	try run --bundle "$BUNDLE" "$CTR_ID"
+}
+
+@test "a new user namespace joins the network namespace at /run/netns/NAME" {
+	local name="ocirt-test-$BATS_TEST_NUMBER-$$"
+	ip netns add "$name"
+	defer "ip netns del $name"
+	join_netns_with_userns "/run/netns/$name"
+	assert_success
+	assert_output "net:[$(stat -L -c %i "/run/netns/$name")]"
+}
+
+@test "a new user namespace joins the host's network namespace at /proc/PID/ns/net" {
+	join_netns_with_userns "/proc/$$/ns/net"
+	assert_success
+	assert_output "$(host_ns net)"
+}
