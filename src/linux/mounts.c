@@ -715,7 +715,35 @@ fallback_bind_source (const char *type)
 }
 
 int
-mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *err)
+mounts_open_bind_source (const struct oci_mount *m, int bundle_fd, int *out, ocirt_error_t *err)
+{
+  struct mount_opts o;
+  cleanup_close int fd = -1;
+  struct mount_attr slave = { .propagation = MS_SLAVE };
+
+  *out = -1;
+  if (parse_mount_options (m, &o, err) < 0)
+    return -1;
+  free (o.data);
+  if (!((o.flags & MS_BIND) || (m->type && strcmp (m->type, "bind") == 0)) || (o.flags & MS_REMOUNT)
+      || m->source == NULL)
+    return 0;
+  fd = open_tree (m->source[0] == '/' ? AT_FDCWD : bundle_fd, m->source,
+                  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((o.flags & MS_REC) ? AT_RECURSIVE : 0));
+  if (fd < 0)
+    return make_error (err, errno, "mount \"%s\": source \"%s\"", m->destination, m->source);
+  /* A clone of a shared mount joins the host's peer group: mounts made
+   * under it in the container would appear on the host. Make it a slave,
+   * as a bind made under the container's rslave "/" is (a private mount
+   * stays private). */
+  if (mount_setattr (fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &slave, sizeof slave) < 0)
+    return make_error (err, errno, "mount \"%s\": source \"%s\": make it a slave", m->destination, m->source);
+  *out = steal_fd (&fd);
+  return 0;
+}
+
+int
+mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, int src_fd, ocirt_error_t *err)
 {
   cleanup_free char *rel = NULL;
   cleanup_free char *data = NULL;
@@ -750,7 +778,7 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *er
       fd = pathsafe_open_in_root (c->rootfd, rel, CREATE_NONE, 0);
       if (fd < 0 && errno == ENOENT)
         {
-          if (stat (src, &st) < 0)
+          if (src_fd >= 0 ? fstat (src_fd, &st) < 0 : stat (src, &st) < 0)
             return make_error (err, errno, "mount \"%s\": source \"%s\"", m->destination, src);
           fd = pathsafe_create_in_root (c->rootfd, rel, S_ISDIR (st.st_mode) ? CREATE_DIR : CREATE_FILE, 0);
         }
@@ -813,7 +841,8 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *er
       src = fallback;
       o.flags |= MS_BIND | MS_REC;
     }
-  if (mount (src, t, NULL, o.flags & (MS_BIND | MS_REC), NULL) < 0)
+  if (bind && src_fd >= 0 ? pathsafe_move_tree (src_fd, fd) < 0
+                           : mount (src, t, NULL, o.flags & (MS_BIND | MS_REC), NULL) < 0)
     return make_error (err, errno, "mount \"%s\" on \"%s/%s\"", src, c->rootfs, rel);
   return finish_mount (c, rel, &o, true, oflags, err);
 }

@@ -34,8 +34,15 @@ int mounts_remount_bind (int fd, unsigned long flags, unsigned long cleared);
 /* MS_PRIVATE... (| MS_REC) for "private", "rslave"...; 0 if not one. */
 unsigned long mounts_propagation (const char *name);
 
-/* One entry of config.json "mounts", resolved inside c->rootfd. */
-int mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *err);
+/* One entry of config.json "mounts", resolved inside c->rootfd. A bind
+ * comes from src_fd when it is >= 0 (see mounts_open_bind_source), else
+ * from its source path. */
+int mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, int src_fd, ocirt_error_t *err);
+
+/* Runtime side, before the init exists: *out gets a detached clone
+ * (open_tree) of the source of a bind mount (relative to bundle_fd), or
+ * -1 for any other mount. */
+int mounts_open_bind_source (const struct oci_mount *m, int bundle_fd, int *out, ocirt_error_t *err);
 
 /* After every other step (devices, console, masked paths): make a /dev
  * that config.json mounts read-only so, as runc does (mounts_apply mounts it

@@ -146,8 +146,48 @@ open_host_null (const struct oci_config *cfg, int *tree, ocirt_error_t *err)
   return 0;
 }
 
+void
+rootfs_sources_close (struct rootfs_sources *s)
+{
+  for (size_t i = 0; s->fds && i < s->n; i++)
+    if (s->fds[i] >= 0)
+      close (s->fds[i]);
+  free (s->fds);
+  s->fds = NULL;
+  s->n = 0;
+}
+
 int
-rootfs_prepare (const struct oci_config *cfg, const char *rootfs, int *null_tree, ocirt_error_t *err)
+rootfs_sources_open (const struct oci_config *cfg, const char *bundle, struct rootfs_sources *s,
+                     ocirt_error_t *err)
+{
+  cleanup_close int bundle_fd = -1;
+
+  s->n = 0;
+  s->fds = calloc (cfg->n_mounts ? cfg->n_mounts : 1, sizeof *s->fds);
+  if (s->fds == NULL)
+    return make_error (err, errno, "open the bind mount sources");
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    s->fds[i] = -1;
+  s->n = cfg->n_mounts;
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    {
+      const char *src = cfg->mounts[i].source;
+      if (src && src[0] != '/' && bundle_fd < 0)
+        {
+          bundle_fd = open (bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+          if (bundle_fd < 0)
+            return make_error (err, errno, "open bundle \"%s\"", bundle);
+        }
+      if (mounts_open_bind_source (&cfg->mounts[i], bundle_fd, &s->fds[i], err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int
+rootfs_prepare (const struct oci_config *cfg, const char *rootfs, const struct rootfs_sources *sources,
+                int *null_tree, ocirt_error_t *err)
 {
   struct rootfs_ctx c = { .rootfs = rootfs, .rootfd = -1 };
   cleanup_close int rootfd = -1;
@@ -177,7 +217,7 @@ rootfs_prepare (const struct oci_config *cfg, const char *rootfs, int *null_tree
       c.has_cgroupns = true;
 
   for (size_t i = 0; i < cfg->n_mounts; i++)
-    if (mounts_apply (&c, &cfg->mounts[i], err) < 0)
+    if (mounts_apply (&c, &cfg->mounts[i], sources && i < sources->n ? sources->fds[i] : -1, err) < 0)
       return -1;
 
   if (!c.dev_is_bind && devices_setup (&c, cfg, err) < 0)

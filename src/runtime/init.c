@@ -154,7 +154,7 @@ build_root (const struct init_args *a, ocirt_error_t *err)
   /* Relative bind-mount sources are relative to the bundle, as in runc. */
   if (chdir (a->bundle) < 0)
     return make_error (err, errno, "chdir to bundle \"%s\"", a->bundle);
-  if (rootfs_prepare (cfg, a->rootfs, &null_tree, err) < 0)
+  if (rootfs_prepare (cfg, a->rootfs, a->sources, &null_tree, err) < 0)
     return -1;
   /* createContainer: in the container's namespaces, mounts done, before
    * pivot_root (so its path still resolves in the runtime's view), with
@@ -338,8 +338,11 @@ cmp_int (const void *a, const void *b)
 static void
 close_inherited_fds (const struct init_args *a)
 {
-  int keep[OCI_NS_COUNT + 4];
+  size_t n_sources = a->sources ? a->sources->n : 0;
+  int keep[OCI_NS_COUNT + 4 + n_sources];
   int n = 0;
+  for (size_t i = 0; i < n_sources; i++)
+    keep[n++] = a->sources->fds[i];
   keep[n++] = a->sync_fd;
   keep[n++] = a->fifo_fd;
   keep[n++] = a->proc_fd;

@@ -124,3 +124,19 @@ join_netns_with_userns() {
 	assert_success
 	assert_output "$(host_ns net)"
 }
+
+@test "in a user namespace, a bind source under a 0700 host directory is mounted (opened by the runtime)" {
+	make_bundle -- sh -c 'cat /data/f; touch /data/new && echo written'
+	userns_config
+	local private="$BATS_TEST_TMPDIR/private"
+	mkdir -p "$private/data" "$BUNDLE/rootfs/data"
+	echo secret-content > "$private/data/f"
+	chown 100000:100000 "$private/data"
+	chmod 0700 "$private"
+	update_config ".mounts += [{destination: \"/data\", type: \"bind\", source: \"$private/data\", options: [\"rbind\"]}]"
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_line --index 0 secret-content
+	assert_line --index 1 written
+	[[ -f $private/data/new ]]
+}
