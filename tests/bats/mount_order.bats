@@ -140,3 +140,18 @@ join_netns_with_userns() {
 	assert_line --index 1 written
 	[[ -f $private/data/new ]]
 }
+
+# runc 1.1.5 was checked here: with --no-pivot (MS_MOVE + chroot) and
+# CAP_SYS_ADMIN, with or without a user namespace, the container's own
+# /proc is a fully visible procfs, so the kernel lets it mount a fresh one
+# on /proc; the host's /proc and /sys stay covered by the moved rootfs.
+@test "--no-pivot: a container with CAP_SYS_ADMIN mounts a fresh proc on /proc, as in runc" {
+	make_bundle -- sh -c 'mount -t proc proc /proc && echo mounted; grep -c " /proc proc " /proc/self/mounts; ls /proc/1/exe >/dev/null && echo pid1'
+	update_config '.process.capabilities |= with_entries(.value += ["CAP_SYS_ADMIN"])
+		| .process.capabilities |= del(.ambient)'
+	try run --no-pivot --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_line --index 0 mounted
+	assert_line --index 1 2
+	assert_line --index 2 pid1
+}
