@@ -135,7 +135,8 @@ setup_terminal (const struct init_args *a, bool bind_console, ocirt_error_t *err
     return -1;
   if (bind_console && terminal_bind_console (slave, err) < 0)
     return -1;
-  if (terminal_chown_slave (slave, p->user.uid, err) < 0)
+  /* The pty was made by (namespaced) root: only another user needs it. */
+  if (p->user.uid != 0 && terminal_chown_slave (slave, p->user.uid, err) < 0)
     return -1;
   /* Wait until the parent has placed (and, for its proxy, sized) the
    * master, so that the program never sees a 0x0 terminal. */
