@@ -57,7 +57,7 @@ unit: $(UNIT_BIN)
 man: ocirt
 	contrib/gen-man.sh ./ocirt > contrib/ocirt.8
 
-tests/tools/recvtty: tests/tools/recvtty.c src/linux/terminal.c src/util/error.c src/util/fs.c
+tests/tools/recvtty: tests/tools/recvtty.c src/linux/terminal.c src/linux/pathsafe.c src/util/error.c src/util/fs.c
 	$(CC) $(CFLAGS) -o $@ $^
 
 install: ocirt ocirt-net

@@ -42,10 +42,10 @@ bind_host_device (struct rootfs_ctx *c, int dirfd, const char *name, const char 
 
   if (mknodat (dirfd, name, S_IFREG | 0644, 0) < 0 && errno != EEXIST)
     return make_error (err, errno, "create \"%s%s\"", c->rootfs, path);
-  fd = mounts_openat2 (dirfd, name, O_PATH | O_CLOEXEC, BENEATH);
+  fd = pathsafe_openat2 (dirfd, name, O_PATH | O_CLOEXEC, BENEATH);
   if (fd < 0)
     return make_error (err, errno, "open \"%s%s\"", c->rootfs, path);
-  if (mount (path, mounts_proc_fd_path (t, fd), NULL, MS_BIND, NULL) < 0)
+  if (mount (path, pathsafe_proc_fd_path (t, fd), NULL, MS_BIND, NULL) < 0)
     return make_error (err, errno, "mount \"%s\" on \"%s%s\"", path, c->rootfs, path);
   return 0;
 }
@@ -150,7 +150,7 @@ setup_config_devices (struct rootfs_ctx *c, struct dev_ctx *d, int devfd,
       if (dv->path == NULL || device_type (dv->type, &type) < 0)
         return make_error (err, EINVAL, "device \"%s\": invalid type \"%s\"",
                            dv->path ? dv->path : "", dv->type ? dv->type : "");
-      rel = mounts_clean_path (dv->path);
+      rel = pathsafe_clean_path (dv->path);
       if (rel == NULL)
         return make_error (err, errno, "device \"%s\"", dv->path);
       if (strcmp (rel, ".") == 0 || snprintf (path, sizeof path, "/%s", rel) >= (int) sizeof path)
@@ -165,7 +165,7 @@ setup_config_devices (struct rootfs_ctx *c, struct dev_ctx *d, int devfd,
         name = rel;
       if (slash && strcmp (rel, "dev") != 0)
         {
-          pfd = mounts_open_in_root (c->rootfd, rel, CREATE_DIR, O_DIRECTORY);
+          pfd = pathsafe_open_in_root (c->rootfd, rel, CREATE_DIR, O_DIRECTORY);
           if (pfd < 0)
             return make_error (err, errno, "device \"%s\"", dv->path);
         }
@@ -186,7 +186,7 @@ devices_setup (struct rootfs_ctx *c, const struct oci_config *cfg, ocirt_error_t
   mode_t old_umask;
   int ret = 0;
 
-  devfd = mounts_open_in_root (c->rootfd, "dev", CREATE_DIR, O_DIRECTORY);
+  devfd = pathsafe_open_in_root (c->rootfd, "dev", CREATE_DIR, O_DIRECTORY);
   if (devfd < 0)
     return make_error (err, errno, "open \"%s/dev\"", c->rootfs);
 

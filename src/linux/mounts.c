@@ -239,133 +239,8 @@ mounts_propagation (const char *name)
 
 /* ---- paths ----------------------------------------------------------- */
 
-int
-mounts_openat2 (int dirfd, const char *path, uint64_t flags, uint64_t resolve)
-{
-  struct open_how how = { .flags = flags, .resolve = resolve };
-  return (int) syscall (SYS_openat2, dirfd, path, &how, sizeof how);
-}
-
-const char *
-mounts_proc_fd_path (char buf[PROC_FD_PATH_MAX], int fd)
-{
-  snprintf (buf, PROC_FD_PATH_MAX, "/proc/self/fd/%d", fd);
-  return buf;
-}
-
-/* Lexically clean a container path into a relative one: no leading "/",
- * no "." or ".." or empty components (".." at the top stays at the top, as
- * filepath.Join("/", dest) does in runc). The root itself becomes ".". */
-char *
-mounts_clean_path (const char *path)
-{
-  size_t len = strlen (path);
-  char *out = malloc (len + 2);
-  size_t n = 0;
-
-  if (out == NULL)
-    return NULL;
-  for (const char *p = path; *p;)
-    {
-      const char *end = strchrnul (p, '/');
-      size_t clen = (size_t) (end - p);
-      if (clen == 0 || (clen == 1 && p[0] == '.'))
-        ;
-      else if (clen == 2 && p[0] == '.' && p[1] == '.')
-        {
-          while (n > 0 && out[n - 1] != '/')
-            n--;
-          if (n > 0)
-            n--;
-        }
-      else
-        {
-          if (n > 0)
-            out[n++] = '/';
-          memcpy (out + n, p, clen);
-          n += clen;
-        }
-      p = *end ? end + 1 : end;
-    }
-  if (n == 0)
-    out[n++] = '.';
-  out[n] = '\0';
-  return out;
-}
 
 
-
-/* Create rel (missing) inside the root: find the deepest existing ancestor
- * by in-root resolution, then create each missing component relative to
- * its parent's fd, refusing symlinks in what it walks through. */
-int
-mounts_create_in_root (int rootfd, const char *rel, enum create_kind kind, int oflags)
-{
-  cleanup_free char *buf = strdup (rel);
-  cleanup_close int parent = -1;
-  char *comp;
-
-  if (buf == NULL)
-    return -1;
-  /* Walk up until an ancestor exists. */
-  for (char *slash = strrchr (buf, '/');; slash = strrchr (buf, '/'))
-    {
-      if (slash == NULL)
-        {
-          comp = buf;
-          break;
-        }
-      *slash = '\0';
-      parent = mounts_openat2 (rootfd, buf, O_PATH | O_DIRECTORY | O_CLOEXEC, IN_ROOT);
-      if (parent >= 0)
-        {
-          comp = slash + 1;
-          break;
-        }
-      if (errno != ENOENT)
-        return -1;
-    }
-  /* Undo the truncations after comp and create the rest downwards. */
-  for (char *p = comp; p < buf + strlen (rel); p++)
-    if (*p == '\0')
-      *p = '/';
-
-  for (;;)
-    {
-      char *slash = strchr (comp, '/');
-      bool last = slash == NULL;
-      int dfd = parent >= 0 ? parent : rootfd;
-      int fd;
-
-      if (!last)
-        *slash = '\0';
-      if (last && kind == CREATE_FILE)
-        {
-          if (mknodat (dfd, comp, S_IFREG | 0644, 0) < 0 && errno != EEXIST)
-            return -1;
-        }
-      else if (mkdirat (dfd, comp, 0755) < 0 && errno != EEXIST)
-        return -1;
-      fd = mounts_openat2 (dfd, comp, O_PATH | O_CLOEXEC | (last ? oflags : O_DIRECTORY), BENEATH);
-      if (fd < 0 || last)
-        return fd;
-      if (parent >= 0)
-        close (parent);
-      parent = fd;
-      comp = slash + 1;
-    }
-}
-
-/* Open a container path (cleaned, relative) inside the root as O_PATH,
- * following symlinks only within the root. */
-int
-mounts_open_in_root (int rootfd, const char *rel, enum create_kind kind, int oflags)
-{
-  int fd = mounts_openat2 (rootfd, rel, O_PATH | O_CLOEXEC | oflags, IN_ROOT);
-  if (fd >= 0 || errno != ENOENT || kind == CREATE_NONE)
-    return fd;
-  return mounts_create_in_root (rootfd, rel, kind, oflags);
-}
 
 char *
 mounts_read_proc_file (const char *path)
@@ -407,7 +282,6 @@ mounts_read_proc_file (const char *path)
 
 /* ---- mount primitives ------------------------------------------------ */
 
-
 /* Remount a bind with flags. In a user namespace the kernel locks the
  * nosuid/nodev/noexec/ro flags the source had; a remount that drops them
  * fails with EPERM, so retry once keeping those the config did not clear
@@ -420,7 +294,7 @@ mounts_remount_bind (int fd, unsigned long flags, unsigned long cleared)
   struct statvfs sv;
   unsigned long locked;
 
-  mounts_proc_fd_path (t, fd);
+  pathsafe_proc_fd_path (t, fd);
   flags = (flags & REMOUNT_FLAGS) | MS_BIND | MS_REMOUNT;
   if (mount (NULL, t, NULL, flags, NULL) == 0)
     return 0;
@@ -448,7 +322,7 @@ finish_mount (struct rootfs_ctx *c, const char *rel, const struct mount_opts *o,
 
   if (!remount && o->propagation == 0 && o->rec.attr_set == 0 && o->rec.attr_clr == 0)
     return 0;
-  fd = mounts_open_in_root (c->rootfd, rel, CREATE_NONE, oflags);
+  fd = pathsafe_open_in_root (c->rootfd, rel, CREATE_NONE, oflags);
   if (fd < 0)
     return make_error (err, errno, "mount destination \"/%s\"", rel);
   if (remount && mounts_remount_bind (fd, o->flags, o->cleared) < 0)
@@ -457,8 +331,48 @@ finish_mount (struct rootfs_ctx *c, const char *rel, const struct mount_opts *o,
       && mount_setattr (fd, "", AT_EMPTY_PATH | AT_RECURSIVE,
                         (struct mount_attr *) &o->rec, sizeof o->rec) < 0)
     return make_error (err, errno, "set recursive attributes of \"%s/%s\"", c->rootfs, rel);
-  if (o->propagation && mount (NULL, mounts_proc_fd_path (t, fd), NULL, o->propagation, NULL) < 0)
+  if (o->propagation && mount (NULL, pathsafe_proc_fd_path (t, fd), NULL, o->propagation, NULL) < 0)
     return make_error (err, errno, "set propagation of \"%s/%s\"", c->rootfs, rel);
+  return 0;
+}
+
+/* The bind remount that makes a mount made writable on purpose (see
+ * mounts_apply) read-only, keeping its other flags. */
+static int
+remount_readonly (struct rootfs_ctx *c, const char *rel, const struct mount_opts *o,
+                  ocirt_error_t *err)
+{
+  cleanup_close int fd = pathsafe_open_in_root (c->rootfd, rel, CREATE_NONE, 0);
+  if (fd < 0 || mounts_remount_bind (fd, o->flags | MS_RDONLY, o->cleared) < 0)
+    return make_error (err, errno, "remount \"%s/%s\" read-only", c->rootfs, rel);
+  return 0;
+}
+
+int
+mounts_dev_readonly (int rootfd, const struct oci_config *cfg, ocirt_error_t *err)
+{
+  struct rootfs_ctx c = { .rootfs = "", .rootfd = rootfd };
+
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    {
+      const struct oci_mount *m = &cfg->mounts[i];
+      cleanup_free char *rel = NULL;
+      struct mount_opts o;
+
+      if (m->destination == NULL || m->type == NULL || strcmp (m->type, "bind") == 0)
+        continue;
+      rel = pathsafe_clean_path (m->destination);
+      if (rel == NULL)
+        return make_error (err, errno, "mount destination \"%s\"", m->destination);
+      if (strcmp (rel, "dev") != 0)
+        continue;
+      if (parse_mount_options (m, &o, err) < 0)
+        return -1;
+      free (o.data);
+      if ((o.flags & (MS_RDONLY | MS_BIND | MS_REMOUNT)) == MS_RDONLY
+          && remount_readonly (&c, rel, &o, err) < 0)
+        return -1;
+    }
   return 0;
 }
 
@@ -564,7 +478,7 @@ static int
 copy_up (struct rootfs_ctx *c, const char *rel, int under, ocirt_error_t *err)
 {
   struct stat st;
-  cleanup_close int top = mounts_openat2 (c->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC, IN_ROOT);
+  cleanup_close int top = pathsafe_openat2 (c->rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC, IN_ROOT);
   if (top < 0)
     return make_error (err, errno, "tmpcopyup \"/%s\": open the tmpfs", rel);
   if (copy_tree (under, top, 0) < 0)
@@ -613,10 +527,10 @@ mount_cgroup_hierarchy (struct rootfs_ctx *c, int tmpfd, const char *rel, const 
 
   if (mkdirat (tmpfd, name, 0755) < 0 && errno != EEXIST)
     return make_error (err, errno, "mkdir \"%s/%s/%s\"", c->rootfs, rel, name);
-  fd = mounts_openat2 (tmpfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC, BENEATH);
+  fd = pathsafe_openat2 (tmpfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC, BENEATH);
   if (fd < 0)
     return make_error (err, errno, "open \"%s/%s/%s\"", c->rootfs, rel, name);
-  mounts_proc_fd_path (t, fd);
+  pathsafe_proc_fd_path (t, fd);
   if (c->has_cgroupns)
     {
       if (mount (fstype, t, fstype, o->flags & REMOUNT_FLAGS,
@@ -627,7 +541,7 @@ mount_cgroup_hierarchy (struct rootfs_ctx *c, int tmpfd, const char *rel, const 
   if (mount (host_path, t, NULL, MS_BIND | MS_REC, NULL) < 0)
     return make_error (err, errno, "mount \"%s\" on \"%s/%s/%s\"", host_path, c->rootfs, rel, name);
   close (fd);
-  fd = mounts_openat2 (tmpfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC, BENEATH);
+  fd = pathsafe_openat2 (tmpfd, name, O_PATH | O_DIRECTORY | O_CLOEXEC, BENEATH);
   if (fd < 0 || mounts_remount_bind (fd, o->flags, o->cleared) < 0)
     return make_error (err, errno, "remount \"%s/%s/%s\"", c->rootfs, rel, name);
   return 0;
@@ -751,10 +665,10 @@ mount_cgroup (struct rootfs_ctx *c, const struct oci_mount *m, const char *rel,
   char t[PROC_FD_PATH_MAX];
   struct statfs sfs;
 
-  fd = mounts_open_in_root (c->rootfd, rel, CREATE_DIR, O_DIRECTORY);
+  fd = pathsafe_open_in_root (c->rootfd, rel, CREATE_DIR, O_DIRECTORY);
   if (fd < 0)
     return make_error (err, errno, "mount destination \"%s\"", m->destination);
-  mounts_proc_fd_path (t, fd);
+  pathsafe_proc_fd_path (t, fd);
   if (statfs (CGROUP_ROOT, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
     {
       if (mount ("cgroup2", t, "cgroup2", o->flags, NULL) == 0)
@@ -776,7 +690,7 @@ mount_cgroup (struct rootfs_ctx *c, const struct oci_mount *m, const char *rel,
 
   if (mount ("tmpfs", t, "tmpfs", (o->flags & REMOUNT_FLAGS) & ~MS_RDONLY, "mode=755") < 0)
     return make_error (err, errno, "mount \"tmpfs\" on \"%s/%s\"", c->rootfs, rel);
-  tmpfd = mounts_open_in_root (c->rootfd, rel, CREATE_NONE, O_DIRECTORY);
+  tmpfd = pathsafe_open_in_root (c->rootfd, rel, CREATE_NONE, O_DIRECTORY);
   if (tmpfd < 0)
     return make_error (err, errno, "mount destination \"%s\"", m->destination);
   if (mount_cgroup_v1 (c, tmpfd, rel, o, err) < 0)
@@ -801,7 +715,35 @@ fallback_bind_source (const char *type)
 }
 
 int
-mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *err)
+mounts_open_bind_source (const struct oci_mount *m, int bundle_fd, int *out, ocirt_error_t *err)
+{
+  struct mount_opts o;
+  cleanup_close int fd = -1;
+  struct mount_attr slave = { .propagation = MS_SLAVE };
+
+  *out = -1;
+  if (parse_mount_options (m, &o, err) < 0)
+    return -1;
+  free (o.data);
+  if (!((o.flags & MS_BIND) || (m->type && strcmp (m->type, "bind") == 0)) || (o.flags & MS_REMOUNT)
+      || m->source == NULL)
+    return 0;
+  fd = open_tree (m->source[0] == '/' ? AT_FDCWD : bundle_fd, m->source,
+                  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((o.flags & MS_REC) ? AT_RECURSIVE : 0));
+  if (fd < 0)
+    return make_error (err, errno, "mount \"%s\": source \"%s\"", m->destination, m->source);
+  /* A clone of a shared mount joins the host's peer group: mounts made
+   * under it in the container would appear on the host. Make it a slave,
+   * as a bind made under the container's rslave "/" is (a private mount
+   * stays private). */
+  if (mount_setattr (fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &slave, sizeof slave) < 0)
+    return make_error (err, errno, "mount \"%s\": source \"%s\": make it a slave", m->destination, m->source);
+  *out = steal_fd (&fd);
+  return 0;
+}
+
+int
+mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, int src_fd, ocirt_error_t *err)
 {
   cleanup_free char *rel = NULL;
   cleanup_free char *data = NULL;
@@ -818,7 +760,7 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *er
   if (parse_mount_options (m, &o, err) < 0)
     return -1;
   data = o.data;
-  rel = mounts_clean_path (m->destination);
+  rel = pathsafe_clean_path (m->destination);
   if (rel == NULL)
     return make_error (err, errno, "mount destination \"%s\"", m->destination);
 
@@ -833,12 +775,12 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *er
       if (strcmp (rel, "dev") == 0)
         c->dev_is_bind = true;
       /* Only a missing destination needs the source's kind. */
-      fd = mounts_open_in_root (c->rootfd, rel, CREATE_NONE, 0);
+      fd = pathsafe_open_in_root (c->rootfd, rel, CREATE_NONE, 0);
       if (fd < 0 && errno == ENOENT)
         {
-          if (stat (src, &st) < 0)
+          if (src_fd >= 0 ? fstat (src_fd, &st) < 0 : stat (src, &st) < 0)
             return make_error (err, errno, "mount \"%s\": source \"%s\"", m->destination, src);
-          fd = mounts_create_in_root (c->rootfd, rel, S_ISDIR (st.st_mode) ? CREATE_DIR : CREATE_FILE, 0);
+          fd = pathsafe_create_in_root (c->rootfd, rel, S_ISDIR (st.st_mode) ? CREATE_DIR : CREATE_FILE, 0);
         }
     }
   else if (type == NULL)
@@ -853,13 +795,15 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *er
         c->has_proc = true;
     }
   if (!bind)
-    fd = mounts_open_in_root (c->rootfd, rel, CREATE_DIR, oflags);
+    fd = pathsafe_open_in_root (c->rootfd, rel, CREATE_DIR, oflags);
+  /* runc's wording, which scripts match: "filesystem "proc" must be
+   * mounted on ordinary directory". */
   if (fd < 0 && oflags && (errno == ENOTDIR || errno == ELOOP))
-    return make_error (err, errno, "mount destination \"%s\": %s must be a directory, not a symlink",
-                       m->destination, type);
+    return make_error (err, 0, "mount \"%s\" to rootfs at \"%s\": filesystem \"%s\" must be mounted on ordinary directory",
+                       type, m->destination, type);
   if (fd < 0)
     return make_error (err, errno, "mount destination \"%s\"", m->destination);
-  mounts_proc_fd_path (t, fd);
+  pathsafe_proc_fd_path (t, fd);
 
   cleanup_close int under = -1;
   if (o.copy_up)
@@ -870,6 +814,15 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *er
       if (under < 0)
         return make_error (err, errno, "mount destination \"%s\"", m->destination);
     }
+  /* A read-only tmpfs or /dev is mounted writable and made read-only by a
+   * bind remount afterwards, as runc does: tmpcopyup must write into the
+   * tmpfs, and /dev must stay writable for the mounts beneath it (/dev/pts,
+   * /dev/shm), the device nodes and /dev/console; mounts_dev_readonly
+   * remounts it once those are done. */
+  bool ro_later = !bind && !(o.flags & MS_REMOUNT) && (o.flags & MS_RDONLY)
+                  && (strcmp (type, "tmpfs") == 0 || strcmp (rel, "dev") == 0);
+  if (ro_later)
+    o.flags &= ~MS_RDONLY;
   if (!bind || (o.flags & MS_REMOUNT))
     {
       if (src == NULL)
@@ -877,6 +830,8 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *er
       if (mount (src, t, type, o.flags, data) == 0)
         {
           if (under >= 0 && copy_up (c, rel, under, err) < 0)
+            return -1;
+          if (ro_later && strcmp (rel, "dev") != 0 && remount_readonly (c, rel, &o, err) < 0)
             return -1;
           return finish_mount (c, rel, &o, false, oflags, err);
         }
@@ -886,7 +841,8 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *er
       src = fallback;
       o.flags |= MS_BIND | MS_REC;
     }
-  if (mount (src, t, NULL, o.flags & (MS_BIND | MS_REC), NULL) < 0)
+  if (bind && src_fd >= 0 ? pathsafe_move_tree (src_fd, fd) < 0
+                           : mount (src, t, NULL, o.flags & (MS_BIND | MS_REC), NULL) < 0)
     return make_error (err, errno, "mount \"%s\" on \"%s/%s\"", src, c->rootfs, rel);
   return finish_mount (c, rel, &o, true, oflags, err);
 }

@@ -1,34 +1,18 @@
 /* mounts.h - the internals shared by rootfs.c, mounts.c and devices.c.
  *
- * Owns: in-root path resolution (openat2 RESOLVE_IN_ROOT, creating what is
- * missing one component at a time) and the state that rootfs_prepare
- * carries across the config mounts and /dev. Not an interface for other
- * modules: use rootfs.h.
+ * Owns: the state that rootfs_prepare carries across the config mounts
+ * and /dev (in-root resolution itself is in pathsafe.h). Not an interface
+ * for other modules: use rootfs.h.
  */
 #ifndef OCIRT_MOUNTS_H
 #define OCIRT_MOUNTS_H
 
-#include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "../../oci/config.h"
 #include "../util/error.h"
-
-#define PROC_FD_PATH_MAX 32
-
-/* In-root resolution: symlinks are followed, but "/" and ".." stop at the
- * root, and no /proc magic link may be crossed. */
-#define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
-/* One component that this code just created: never a symlink. */
-#define BENEATH (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
-
-enum create_kind
-{
-  CREATE_NONE,
-  CREATE_DIR,
-  CREATE_FILE,
-};
+#include "pathsafe.h"
 
 /* The mount state shared by the steps of rootfs_prepare. */
 struct rootfs_ctx
@@ -40,21 +24,6 @@ struct rootfs_ctx
   bool has_cgroupns;
 };
 
-/* openat2(2), which glibc does not wrap. */
-int mounts_openat2 (int dirfd, const char *path, uint64_t flags, uint64_t resolve);
-
-/* "/proc/self/fd/<fd>" in buf; returns buf. */
-const char *mounts_proc_fd_path (char buf[PROC_FD_PATH_MAX], int fd);
-
-/* A container path cleaned lexically into a relative one ("." for "/"),
- * malloc'd; NULL with errno on failure. */
-char *mounts_clean_path (const char *path);
-
-/* O_PATH fd of rel inside the root (oflags: O_DIRECTORY, O_NOFOLLOW), made
- * first when missing and kind says so. -1 with errno on failure. */
-int mounts_open_in_root (int rootfd, const char *rel, enum create_kind kind, int oflags);
-int mounts_create_in_root (int rootfd, const char *rel, enum create_kind kind, int oflags);
-
 /* The whole of a /proc file, malloc'd and NUL-terminated; NULL with errno. */
 char *mounts_read_proc_file (const char *path);
 
@@ -65,8 +34,20 @@ int mounts_remount_bind (int fd, unsigned long flags, unsigned long cleared);
 /* MS_PRIVATE... (| MS_REC) for "private", "rslave"...; 0 if not one. */
 unsigned long mounts_propagation (const char *name);
 
-/* One entry of config.json "mounts", resolved inside c->rootfd. */
-int mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, ocirt_error_t *err);
+/* One entry of config.json "mounts", resolved inside c->rootfd. A bind
+ * comes from src_fd when it is >= 0 (see mounts_open_bind_source), else
+ * from its source path. */
+int mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, int src_fd, ocirt_error_t *err);
+
+/* Runtime side, before the init exists: *out gets a detached clone
+ * (open_tree) of the source of a bind mount (relative to bundle_fd), or
+ * -1 for any other mount. */
+int mounts_open_bind_source (const struct oci_mount *m, int bundle_fd, int *out, ocirt_error_t *err);
+
+/* After every other step (devices, console, masked paths): make a /dev
+ * that config.json mounts read-only so, as runc does (mounts_apply mounts it
+ * writable). rootfd is the container's "/". */
+int mounts_dev_readonly (int rootfd, const struct oci_config *cfg, ocirt_error_t *err);
 
 /* devices.c: the default nodes, linux.devices, /dev/fd... and /dev/ptmx. */
 int devices_setup (struct rootfs_ctx *c, const struct oci_config *cfg, ocirt_error_t *err);

@@ -95,6 +95,95 @@ ns_join_pid_for_children (const struct ns_plan *plan, ocirt_error_t *err)
   return 0;
 }
 
+/* The namespaces joined by path that the parent enters for the clone when
+ * the init gets a new user namespace (see ns_clone_init). */
+static const struct
+{
+  enum oci_namespace_type type;
+  const char *proc_name;        /* in /proc/self/ns */
+} joined_before_userns[] = {
+  { OCI_NS_NETWORK, "net" }, { OCI_NS_IPC, "ipc" }, { OCI_NS_UTS, "uts" }, { OCI_NS_CGROUP, "cgroup" },
+};
+#define N_JOINED_BEFORE_USERNS (sizeof joined_before_userns / sizeof joined_before_userns[0])
+
+/* Back to our own namespaces after the clone: whatever runs next in the
+ * parent (prestart and createRuntime hooks, the shim) belongs there. */
+static int
+leave_joined (int saved[OCI_NS_COUNT], ocirt_error_t *err)
+{
+  int ret = 0;
+  for (size_t i = 0; i < N_JOINED_BEFORE_USERNS; i++)
+    {
+      enum oci_namespace_type t = joined_before_userns[i].type;
+      if (saved[t] < 0)
+        continue;
+      if (ret == 0 && setns (saved[t], ns_flags[t]) < 0)
+        ret = make_error (err, errno, "return to the runtime's %s namespace", oci_namespace_name (t));
+      close (saved[t]);
+      saved[t] = -1;
+    }
+  return ret;
+}
+
+static int
+enter_joined (struct ns_plan *plan, int saved[OCI_NS_COUNT], ocirt_error_t *err)
+{
+  char path[32];
+
+  for (size_t i = 0; i < N_JOINED_BEFORE_USERNS; i++)
+    {
+      enum oci_namespace_type t = joined_before_userns[i].type;
+      if (plan->join_fd[t] < 0)
+        continue;
+      snprintf (path, sizeof path, "/proc/self/ns/%s", joined_before_userns[i].proc_name);
+      saved[t] = open (path, O_RDONLY | O_CLOEXEC);
+      if (saved[t] < 0)
+        return make_error (err, errno, "open \"%s\"", path);
+      if (setns (plan->join_fd[t], ns_flags[t]) < 0)
+        return make_error (err, errno, "join %s namespace", oci_namespace_name (t));
+      plan->parent_joined |= ns_flags[t];
+    }
+  return 0;
+}
+
+pid_t
+ns_clone_init (struct ns_plan *plan, int *pidfd, int cgroup_fd, bool *in_cgroup, ocirt_error_t *err)
+{
+  int saved[OCI_NS_COUNT];
+  pid_t pid = -1;
+
+  for (int i = 0; i < OCI_NS_COUNT; i++)
+    saved[i] = -1;
+  if (ns_join_pid_for_children (plan, err) < 0)
+    return -1;
+  /* A process in the new user namespace has no capability over the host's
+   * namespaces, so it cannot setns() into a network namespace given by
+   * path (/run/netns/x, /proc/1/ns/net). runc's nsexec joins those first
+   * and unshares the user namespace after; here the clone inherits them
+   * from us. */
+  if ((plan->clone_flags & CLONE_NEWUSER) && enter_joined (plan, saved, err) < 0)
+    {
+      ocirt_error_t ignored = NULL;
+      if (leave_joined (saved, &ignored) < 0)
+        error_release (&ignored);
+      return -1;
+    }
+  pid = ns_clone ((unsigned long) plan->clone_flags, pidfd, cgroup_fd, in_cgroup);
+  if (pid == 0)
+    {
+      for (int i = 0; i < OCI_NS_COUNT; i++)
+        if (saved[i] >= 0)
+          close (saved[i]);
+      return 0;
+    }
+  int saved_errno = errno;
+  if (leave_joined (saved, err) < 0)
+    return -1;
+  if (pid < 0)
+    return make_error (err, saved_errno, "clone the container init");
+  return pid;
+}
+
 static int
 write_time_offsets (const struct oci_linux *lx, ocirt_error_t *err)
 {
@@ -136,6 +225,8 @@ ns_join_and_unshare (const struct ns_plan *plan, const struct oci_linux *lx,
   for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
     {
       enum oci_namespace_type t = order[i];
+      if (plan->parent_joined & ns_flags[t])
+        continue;
       if (plan->join_fd[t] >= 0 && setns (plan->join_fd[t], ns_flags[t]) < 0)
         return make_error (err, errno, "join %s namespace", oci_namespace_name (t));
     }

@@ -24,6 +24,8 @@ struct ns_plan
                                    with a user namespace joined by path, every
                                    new one (see ns_plan_build) */
   int join_fd[OCI_NS_COUNT];    /* fd of a namespace to join, or -1 */
+  int parent_joined;            /* CLONE_NEW* of those the clone inherited
+                                   (ns_clone_init): the child skips them */
 };
 
 int ns_clone_flag (enum oci_namespace_type t);
@@ -53,6 +55,14 @@ bool ns_unshared_pid (const struct ns_plan *plan);
  * without the flag refuses it (EINVAL, or E2BIG for the larger struct);
  * then the child is made without it and *in_cgroup says so. */
 pid_t ns_clone (unsigned long flags, int *pidfd, int cgroup_fd, bool *in_cgroup);
+
+/* Parent: ns_join_pid_for_children, then ns_clone with plan->clone_flags.
+ * With a new user namespace, the net, ipc, uts and cgroup namespaces
+ * joined by path are entered by the parent for the clone and left right
+ * after it (a process of the new user namespace could not join them).
+ * Returns the pid, 0 in the child, or -1 with *err set. */
+pid_t ns_clone_init (struct ns_plan *plan, int *pidfd, int cgroup_fd, bool *in_cgroup,
+                     ocirt_error_t *err);
 
 /* Child: join the namespaces given by path (user first, so that the others
  * are joined with the capabilities it grants), then unshare the late ones. */

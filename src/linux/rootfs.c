@@ -20,8 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "../util/cleanup.h"
@@ -100,19 +102,92 @@ make_cwd (struct rootfs_ctx *c, const char *cwd, ocirt_error_t *err)
 
   if (cwd == NULL || *cwd == '\0')
     return 0;
-  rel = mounts_clean_path (cwd);
+  rel = pathsafe_clean_path (cwd);
   if (rel == NULL)
     return make_error (err, errno, "process.cwd \"%s\"", cwd);
   if (strcmp (rel, ".") == 0)
     return 0;
-  fd = mounts_open_in_root (c->rootfd, rel, CREATE_DIR, O_DIRECTORY);
+  fd = pathsafe_open_in_root (c->rootfd, rel, CREATE_DIR, O_DIRECTORY);
   if (fd < 0)
     return make_error (err, errno, "create process.cwd \"%s\"", cwd);
   return 0;
 }
 
+/* Is fd the null device, on a mount that lets it be opened? */
+static bool
+is_usable_null (int fd)
+{
+  struct stat st;
+  struct statvfs sv;
+  return fstat (fd, &st) == 0 && S_ISCHR (st.st_mode) && st.st_rdev == makedev (1, 3)
+         && fstatvfs (fd, &sv) == 0 && !(sv.f_flag & ST_NODEV);
+}
+
+/* What masked files get bound from: the host's /dev/null, taken now,
+ * while the host's root is still ours, as a detached clone of its mount.
+ * After pivot_root "/dev/null" is whatever the container's /dev holds: a
+ * regular file or a symlink there would be bound over /proc/kcore and the
+ * other masked files, unmasking them or worse (CVE-2025-31133). -1 when
+ * nothing is masked, or when the host's /dev/null is not usable (nodev, as
+ * in some nested set-ups): mask_path then checks the container's own. */
+static int
+open_host_null (const struct oci_config *cfg, int *tree, ocirt_error_t *err)
+{
+  cleanup_close int fd = -1;
+
+  *tree = -1;
+  if (cfg->linux_ == NULL || cfg->linux_->n_masked_paths == 0)
+    return 0;
+  fd = open_tree (AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (fd < 0)
+    return make_error (err, errno, "open the host's \"/dev/null\" for the masked paths");
+  if (is_usable_null (fd))
+    *tree = steal_fd (&fd);
+  return 0;
+}
+
+void
+rootfs_sources_close (struct rootfs_sources *s)
+{
+  for (size_t i = 0; s->fds && i < s->n; i++)
+    if (s->fds[i] >= 0)
+      close (s->fds[i]);
+  free (s->fds);
+  s->fds = NULL;
+  s->n = 0;
+}
+
 int
-rootfs_prepare (const struct oci_config *cfg, const char *rootfs, ocirt_error_t *err)
+rootfs_sources_open (const struct oci_config *cfg, const char *bundle, struct rootfs_sources *s,
+                     ocirt_error_t *err)
+{
+  cleanup_close int bundle_fd = -1;
+
+  s->n = 0;
+  s->fds = calloc (cfg->n_mounts ? cfg->n_mounts : 1, sizeof *s->fds);
+  if (s->fds == NULL)
+    return make_error (err, errno, "open the bind mount sources");
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    s->fds[i] = -1;
+  s->n = cfg->n_mounts;
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    {
+      const char *src = cfg->mounts[i].source;
+      if (src && src[0] != '/' && bundle_fd < 0)
+        {
+          bundle_fd = open (bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+          if (bundle_fd < 0)
+            return make_error (err, errno, "open bundle \"%s\"", bundle);
+        }
+      if (mounts_open_bind_source (&cfg->mounts[i], bundle_fd, &s->fds[i], err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int
+rootfs_prepare (const struct oci_config *cfg, const char *rootfs, const struct rootfs_sources *sources,
+                int *null_tree, ocirt_error_t *err)
 {
   struct rootfs_ctx c = { .rootfs = rootfs, .rootfd = -1 };
   cleanup_close int rootfd = -1;
@@ -142,14 +217,14 @@ rootfs_prepare (const struct oci_config *cfg, const char *rootfs, ocirt_error_t 
       c.has_cgroupns = true;
 
   for (size_t i = 0; i < cfg->n_mounts; i++)
-    if (mounts_apply (&c, &cfg->mounts[i], err) < 0)
+    if (mounts_apply (&c, &cfg->mounts[i], sources && i < sources->n ? sources->fds[i] : -1, err) < 0)
       return -1;
 
   if (!c.dev_is_bind && devices_setup (&c, cfg, err) < 0)
     return -1;
   if (cfg->process && make_cwd (&c, cfg->process->cwd, err) < 0)
     return -1;
-  return 0;
+  return open_host_null (cfg, null_tree, err);
 }
 
 int
@@ -186,55 +261,90 @@ rootfs_pivot (const char *rootfs, bool no_pivot, ocirt_error_t *err)
   return 0;
 }
 
+/* What masked files are bound from: the host's /dev/null taken by
+ * rootfs_prepare, attached by the first masked file and cloned from there
+ * for the others (a detached mount can be moved only once). Without it, the
+ * container's /dev/null, but only if it is the null device. */
+struct null_source
+{
+  int tree;       /* detached, then attached, clone of /dev/null; or -1 */
+  bool attached;
+  int own;        /* the container's /dev/null when opened here; or -1 */
+};
+
+static int
+bind_null (int rootfd, struct null_source *n, int target, const char *path, ocirt_error_t *err)
+{
+  if (n->tree < 0)
+    {
+      n->own = pathsafe_openat2 (rootfd, "dev/null", O_PATH | O_CLOEXEC, IN_ROOT);
+      if (n->own < 0)
+        return make_error (err, errno, "mask \"%s\": open \"/dev/null\"", path);
+      if (!is_usable_null (n->own))
+        return make_error (err, 0, "mask \"%s\": \"/dev/null\" is not the null device (char 1:3)", path);
+      n->tree = n->own;
+      n->attached = true;
+    }
+  if (n->attached ? pathsafe_bind_fd (n->tree, target, false) < 0 : pathsafe_move_tree (n->tree, target) < 0)
+    return make_error (err, errno, "mask \"%s\"", path);
+  n->attached = true;
+  return 0;
+}
+
 /* A masked file gets /dev/null bound over it, a masked directory an empty
  * read-only tmpfs. A missing path is not an error (runc). */
 static int
-mask_path (int rootfd, const char *path, ocirt_error_t *err)
+mask_path (int rootfd, const char *path, struct null_source *n, ocirt_error_t *err)
 {
-  cleanup_free char *rel = mounts_clean_path (path);
+  cleanup_free char *rel = pathsafe_clean_path (path);
   cleanup_close int fd = -1;
   char t[PROC_FD_PATH_MAX];
+  struct stat st;
 
   if (rel == NULL)
     return make_error (err, errno, "masked path \"%s\"", path);
-  fd = mounts_open_in_root (rootfd, rel, CREATE_NONE, 0);
+  fd = pathsafe_open_in_root (rootfd, rel, CREATE_NONE, 0);
   if (fd < 0)
     return errno == ENOENT ? 0 : make_error (err, errno, "masked path \"%s\"", path);
-  mounts_proc_fd_path (t, fd);
-  if (mount ("/dev/null", t, NULL, MS_BIND, NULL) == 0)
-    return 0;
-  if (errno == ENOTDIR && mount ("tmpfs", t, "tmpfs", MS_RDONLY, NULL) == 0)
-    return 0;
-  return make_error (err, errno, "mask \"%s\"", path);
+  if (fstat (fd, &st) < 0)
+    return make_error (err, errno, "masked path \"%s\"", path);
+  if (S_ISDIR (st.st_mode))
+    {
+      if (mount ("tmpfs", pathsafe_proc_fd_path (t, fd), "tmpfs", MS_RDONLY, NULL) < 0)
+        return make_error (err, errno, "mask \"%s\"", path);
+      return 0;
+    }
+  return bind_null (rootfd, n, fd, path, err);
 }
 
 static int
 readonly_path (int rootfd, const char *path, ocirt_error_t *err)
 {
-  cleanup_free char *rel = mounts_clean_path (path);
+  cleanup_free char *rel = pathsafe_clean_path (path);
   cleanup_close int fd = -1;
   char t[PROC_FD_PATH_MAX];
 
   if (rel == NULL)
     return make_error (err, errno, "readonly path \"%s\"", path);
-  fd = mounts_open_in_root (rootfd, rel, CREATE_NONE, 0);
+  fd = pathsafe_open_in_root (rootfd, rel, CREATE_NONE, 0);
   if (fd < 0)
     return errno == ENOENT ? 0 : make_error (err, errno, "readonly path \"%s\"", path);
-  mounts_proc_fd_path (t, fd);
+  pathsafe_proc_fd_path (t, fd);
   if (mount (t, t, NULL, MS_BIND | MS_REC, NULL) < 0)
     return make_error (err, errno, "bind readonly path \"%s\"", path);
   close (fd);
-  fd = mounts_open_in_root (rootfd, rel, CREATE_NONE, 0);
+  fd = pathsafe_open_in_root (rootfd, rel, CREATE_NONE, 0);
   if (fd < 0 || mounts_remount_bind (fd, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, 0) < 0)
     return make_error (err, errno, "remount readonly path \"%s\"", path);
   return 0;
 }
 
 int
-rootfs_finalize (const struct oci_config *cfg, ocirt_error_t *err)
+rootfs_finalize (const struct oci_config *cfg, int null_tree, ocirt_error_t *err)
 {
   const struct oci_linux *l = cfg->linux_;
   cleanup_close int rootfd = -1;
+  struct null_source null = { .tree = null_tree, .own = -1 };
   unsigned long prop;
 
   if (root_propagation (cfg, &prop, err) < 0)
@@ -251,18 +361,21 @@ rootfs_finalize (const struct oci_config *cfg, ocirt_error_t *err)
         return make_error (err, errno, "remount \"/\" read-only");
     }
 
-  if (l && (l->n_readonly_paths || l->n_masked_paths))
-    {
-      rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (rootfd < 0)
-        return make_error (err, errno, "open \"/\"");
-      for (size_t i = 0; i < l->n_readonly_paths; i++)
-        if (readonly_path (rootfd, l->readonly_paths[i], err) < 0)
-          return -1;
-      for (size_t i = 0; i < l->n_masked_paths; i++)
-        if (mask_path (rootfd, l->masked_paths[i], err) < 0)
-          return -1;
-    }
+  rootfd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return make_error (err, errno, "open \"/\"");
+  for (size_t i = 0; l && i < l->n_readonly_paths; i++)
+    if (readonly_path (rootfd, l->readonly_paths[i], err) < 0)
+      return -1;
+  int ret = 0;
+  for (size_t i = 0; ret == 0 && l && i < l->n_masked_paths; i++)
+    ret = mask_path (rootfd, l->masked_paths[i], &null, err);
+  if (null.own >= 0)
+    close (null.own);
+  if (ret < 0)
+    return -1;
+  if (mounts_dev_readonly (rootfd, cfg, err) < 0)
+    return -1;
 
   /* Set again now that the rootfs is "/" (runc), and last, because the
    * binds of the read-only paths need "/" to be still bindable. */

@@ -17,15 +17,38 @@
 #include <stdbool.h>
 
 #include "../../oci/config.h"
+#include <stddef.h>
+
 #include "../util/error.h"
 
-/* Before pivot: propagation, rootfs bind, config mounts in order, /dev. */
-int rootfs_prepare (const struct oci_config *cfg, const char *rootfs, ocirt_error_t *err);
+/* The sources of the bind mounts, opened by the runtime before the init
+ * enters a new user namespace, in which the mapped root may not reach them
+ * (a 0700 host directory on the way, say), as runc 1.1 does. fds[i] is a
+ * detached clone of mounts[i]'s source, or -1 when it is not a bind. */
+struct rootfs_sources
+{
+  size_t n;
+  int *fds;
+};
+
+/* Runtime side, before clone: relative sources resolve in bundle. On
+ * failure the caller still calls rootfs_sources_close. */
+int rootfs_sources_open (const struct oci_config *cfg, const char *bundle, struct rootfs_sources *s,
+                         ocirt_error_t *err);
+void rootfs_sources_close (struct rootfs_sources *s);
+
+/* Before pivot: propagation, rootfs bind, config mounts in order (binds
+ * from sources when not NULL), /dev.
+ * *null_tree gets what rootfs_finalize binds over the masked files (a
+ * detached clone of the host's /dev/null, or -1); the caller closes it. */
+int rootfs_prepare (const struct oci_config *cfg, const char *rootfs,
+                    const struct rootfs_sources *sources, int *null_tree, ocirt_error_t *err);
 
 /* Make rootfs the new root and detach the old one; cwd becomes "/". */
 int rootfs_pivot (const char *rootfs, bool no_pivot, ocirt_error_t *err);
 
-/* After pivot: masked paths, read-only paths, read-only /, propagation of /. */
-int rootfs_finalize (const struct oci_config *cfg, ocirt_error_t *err);
+/* After pivot: read-only /, read-only paths, masked paths (bound from
+ * null_tree, see rootfs_prepare), a read-only /dev, propagation of /. */
+int rootfs_finalize (const struct oci_config *cfg, int null_tree, ocirt_error_t *err);
 
 #endif

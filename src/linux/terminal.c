@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../util/cleanup.h"
+#include "pathsafe.h"
 
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO ('T', 0x41)
@@ -81,46 +82,67 @@ terminal_setup_stdio (int slave_fd, ocirt_error_t *err)
   return 0;
 }
 
-/* Make sure /dev/console is a plain file or device node to mount over: a
- * symlink there (the rootfs is untrusted) would redirect the bind mount. */
+/* An O_PATH fd of /dev/console to mount the pty on, made (an empty file,
+ * mode 0666) when missing. Neither /dev nor console may be a symlink: the
+ * rootfs is untrusted, and a symlink there would carry the mount onto, say,
+ * a procfs file. A symlink found in place is replaced. */
 static int
-console_mountpoint (const char *path, ocirt_error_t *err)
+open_console_target (ocirt_error_t *err)
 {
+  static const char console[] = "/dev/console";
+  cleanup_close int dev = pathsafe_openat2 (AT_FDCWD, "/dev", O_PATH | O_DIRECTORY | O_CLOEXEC,
+                                          RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
   struct stat st;
 
+  if (dev < 0)
+    return make_error (err, errno, "open \"/dev\" for \"%s\"", console);
   for (int attempt = 0; attempt < 2; attempt++)
     {
-      cleanup_close int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+      cleanup_close int fd = openat (dev, "console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
       if (fd >= 0)
         {
           /* The umask must not narrow what the spec's /dev/console gets. */
           if (fchmod (fd, 0666) < 0)
-            return make_error (err, errno, "chmod \"%s\"", path);
-          return 0;
+            return make_error (err, errno, "chmod \"%s\"", console);
+          close (steal_fd (&fd));
         }
-      if (errno != EEXIST)
-        return make_error (err, errno, "create \"%s\"", path);
-      if (lstat (path, &st) < 0)
-        return make_error (err, errno, "stat \"%s\"", path);
+      else if (errno != EEXIST)
+        return make_error (err, errno, "create \"%s\"", console);
+      fd = openat (dev, "console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0 || fstat (fd, &st) < 0)
+        return make_error (err, errno, "open \"%s\"", console);
       if (S_ISREG (st.st_mode) || S_ISCHR (st.st_mode))
-        return 0;
-      if (unlink (path) < 0)
-        return make_error (err, errno, "remove \"%s\"", path);
+        return steal_fd (&fd);
+      if (unlinkat (dev, "console", 0) < 0)
+        return make_error (err, errno, "remove \"%s\"", console);
     }
-  return make_error (err, EEXIST, "create \"%s\"", path);
+  return make_error (err, EEXIST, "create \"%s\"", console);
 }
 
 int
-terminal_bind_console (const char *slave_name, ocirt_error_t *err)
+terminal_bind_console (int slave_fd, ocirt_error_t *err)
 {
-  static const char console[] = "/dev/console";
+  cleanup_close int target = open_console_target (err);
 
-  if (strncmp (slave_name, "/dev/pts/", 9) != 0 || strchr (slave_name + 9, '/'))
-    return make_error (err, EINVAL, "bind \"%s\" on \"%s\"", slave_name, console);
-  if (console_mountpoint (console, err) < 0)
+  if (target < 0)
     return -1;
-  if (mount (slave_name, console, "", MS_BIND, NULL) < 0)
-    return make_error (err, errno, "bind \"%s\" on \"%s\"", slave_name, console);
+  /* From the slave fd itself, not from "/dev/pts/N": a /dev/pts that the
+   * container controls could turn that name into a symlink to a procfs
+   * file, which would then be bound writable on /dev/console, before the
+   * read-only and masked paths are applied (CVE-2025-52565). */
+  if (pathsafe_bind_fd (slave_fd, target, false) < 0)
+    return make_error (err, errno, "bind the console pty on \"/dev/console\"");
+  return 0;
+}
+
+int
+terminal_chown_slave (int slave_fd, uid_t uid, ocirt_error_t *err)
+{
+  /* As runc: the uid only (devpts picks the gid, e.g. tty's), and a uid or
+   * gid the user namespace cannot map, or a read-only /dev, leaves the pty
+   * as it is rather than failing the container. */
+  if (fchown (slave_fd, uid, (gid_t) -1) < 0 && errno != EINVAL && errno != EPERM && errno != EROFS)
+    return make_error (err, errno, "chown the console pty to uid %u", (unsigned) uid);
   return 0;
 }
 

@@ -15,6 +15,8 @@
 #ifndef OCIRT_TERMINAL_H
 #define OCIRT_TERMINAL_H
 
+#include <sys/types.h>
+
 #include "../util/error.h"
 
 /* In the container init, after pivot_root, with the container's devpts on
@@ -29,11 +31,16 @@ int terminal_open_in_container (int *master_fd, char **slave_name, ocirt_error_t
  * caller still owns slave_fd (close it, or let O_CLOEXEC do it at exec). */
 int terminal_setup_stdio (int slave_fd, ocirt_error_t *err);
 
-/* Bind-mount slave_name (as returned above) onto /dev/console, creating an
- * empty file /dev/console (mode 0666) first if there is none, so that
- * /dev/console is the container's terminal. Needs a writable /dev: call it
- * before /dev or the root is remounted read-only. */
-int terminal_bind_console (const char *slave_name, ocirt_error_t *err);
+/* Bind-mount the pty of slave_fd (as returned above) onto /dev/console,
+ * creating an empty file /dev/console (mode 0666) first if there is none,
+ * so that /dev/console is the container's terminal. Bound from the fd, onto
+ * an O_PATH fd of /dev/console taken without following symlinks. Needs a
+ * writable /dev: call it before /dev or the root is remounted read-only. */
+int terminal_bind_console (int slave_fd, ocirt_error_t *err);
+
+/* Give the pty to the process's uid (its gid stays devpts's), as runc does
+ * for the stdio of the process it starts. */
+int terminal_chown_slave (int slave_fd, uid_t uid, ocirt_error_t *err);
 
 /* TIOCSWINSZ on a pty fd (master or slave): process.consoleSize. */
 int terminal_set_size (int fd, unsigned rows, unsigned cols, ocirt_error_t *err);

@@ -74,6 +74,7 @@ struct launch
   char *rootfs;
   char *cgroup_path;
   struct ns_plan ns;
+  struct rootfs_sources sources;  /* with a user namespace: bind sources */
   struct caps_set caps;
   bool has_caps;
   scmp_filter_ctx seccomp;
@@ -122,6 +123,7 @@ launch_release (struct launch *l)
   if (l->seccomp)
     seccomp_release (l->seccomp);
   ns_plan_close (&l->ns);
+  rootfs_sources_close (&l->sources);
   free (l->bundle);
   free (l->rootfs);
   free (l->cgroup_path);
@@ -315,28 +317,26 @@ spawn_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
   l->proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (l->proc_fd < 0)
     return make_error (err, errno, "open /proc");
+  /* Where the init will be root of a user namespace only, it may not
+   * reach what the runtime can: take the bind sources now. */
+  if ((l->ns.clone_flags & CLONE_NEWUSER || l->ns.join_fd[OCI_NS_USER] >= 0)
+      && rootfs_sources_open (l->cfg, l->bundle, &l->sources, err) < 0)
+    return -1;
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return make_error (err, errno, "socketpair");
-  if (ns_join_pid_for_children (&l->ns, err) < 0)
+  pid_t pid = ns_clone_init (&l->ns, &l->pidfd, l->cgroup_fd, &l->cloned_into_cgroup, err);
+  if (pid < 0)
     {
       close (sv[0]);
       close (sv[1]);
       return -1;
-    }
-
-  pid_t pid = ns_clone (l->ns.clone_flags, &l->pidfd, l->cgroup_fd, &l->cloned_into_cgroup);
-  if (pid < 0)
-    {
-      int saved = errno;
-      close (sv[0]);
-      close (sv[1]);
-      return make_error (err, saved, "clone the container init");
     }
   if (pid == 0)
     {
       close (sv[0]);
       struct init_args a = {
         .cfg = l->cfg, .id = o->id, .process = l->cfg->process, .rootfs = l->rootfs, .bundle = l->bundle, .ns = &l->ns, .sync_fd = sv[1],
+        .sources = l->sources.fds ? &l->sources : NULL,
         .fifo_fd = l->fifo_fd, .proc_fd = l->proc_fd, .no_pivot = o->no_pivot,
         .preserve_fds = l->preserve_fds, .caps = l->has_caps ? &l->caps : NULL,
         .seccomp = l->seccomp, .stdio = l->stdio,

@@ -133,7 +133,10 @@ setup_terminal (const struct init_args *a, bool bind_console, ocirt_error_t *err
     return -1;
   if (p->has_console_size && terminal_set_size (master, p->console_height, p->console_width, err) < 0)
     return -1;
-  if (bind_console && terminal_bind_console (name, err) < 0)
+  if (bind_console && terminal_bind_console (slave, err) < 0)
+    return -1;
+  /* The pty was made by (namespaced) root: only another user needs it. */
+  if (p->user.uid != 0 && terminal_chown_slave (slave, p->user.uid, err) < 0)
     return -1;
   /* Wait until the parent has placed (and, for its proxy, sized) the
    * master, so that the program never sees a 0x0 terminal. */
@@ -147,14 +150,18 @@ static int
 build_root (const struct init_args *a, ocirt_error_t *err)
 {
   const struct oci_config *cfg = a->cfg;
+  cleanup_close int null_tree = -1;
 
   /* Relative bind-mount sources are relative to the bundle, as in runc. */
   if (chdir (a->bundle) < 0)
     return make_error (err, errno, "chdir to bundle \"%s\"", a->bundle);
-  if (rootfs_prepare (cfg, a->rootfs, err) < 0)
+  if (rootfs_prepare (cfg, a->rootfs, a->sources, &null_tree, err) < 0)
     return -1;
   /* createContainer: in the container's namespaces, mounts done, before
-   * pivot_root (so its path still resolves in the runtime's view). */
+   * pivot_root (so its path still resolves in the runtime's view), with
+   * the rootfs as its cwd, as runc runs it. */
+  if (cfg->hooks.create_container.n_hooks && chdir (a->rootfs) < 0)
+    return make_error (err, errno, "chdir to rootfs \"%s\"", a->rootfs);
   if (run_container_hooks (a, &cfg->hooks.create_container, "createContainer", STATUS_CREATING, err) < 0)
     return -1;
   if (process_set_hostname (cfg, err) < 0)
@@ -168,7 +175,7 @@ build_root (const struct init_args *a, ocirt_error_t *err)
    * read-only remount of /proc/sys in rootfs_finalize. */
   if (process_apply_sysctl (cfg->linux_, err) < 0)
     return -1;
-  return rootfs_finalize (cfg, err);
+  return rootfs_finalize (cfg, null_tree, err);
 }
 
 static int
@@ -332,8 +339,11 @@ cmp_int (const void *a, const void *b)
 static void
 close_inherited_fds (const struct init_args *a)
 {
-  int keep[OCI_NS_COUNT + 4];
+  size_t n_sources = a->sources ? a->sources->n : 0;
+  int keep[OCI_NS_COUNT + 4 + n_sources];
   int n = 0;
+  for (size_t i = 0; i < n_sources; i++)
+    keep[n++] = a->sources->fds[i];
   keep[n++] = a->sync_fd;
   keep[n++] = a->fifo_fd;
   keep[n++] = a->proc_fd;

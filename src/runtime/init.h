@@ -15,6 +15,7 @@
 #include "../../oci/config.h"
 #include "../linux/capabilities.h"
 #include "../linux/namespaces.h"
+#include "../linux/rootfs.h"
 
 struct init_args
 {
@@ -27,6 +28,7 @@ struct init_args
   const char *rootfs;             /* absolute host path */
   const char *bundle;             /* absolute; relative mount sources resolve here */
   const struct ns_plan *ns;
+  const struct rootfs_sources *sources; /* bind sources opened by the runtime, or NULL */
   int sync_fd;                    /* our end of the socketpair */
   const int *stdio;               /* fds to become 0/1/2, or NULL: inherit */
   int fifo_fd;                    /* O_PATH fd of <state>/exec.fifo, or -1 (run) */

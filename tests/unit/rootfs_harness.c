@@ -102,8 +102,9 @@ child_main (char **argv)
   close (sync_pipe[1]);
   if (read (sync_pipe[0], &c, 1) != 1)
     return 100;
-  if (rootfs_prepare (&cfg, rootfs, &err) < 0 || rootfs_pivot (rootfs, no_pivot, &err) < 0
-      || rootfs_finalize (&cfg, &err) < 0)
+  int null_tree = -1;
+  if (rootfs_prepare (&cfg, rootfs, NULL, &null_tree, &err) < 0 || rootfs_pivot (rootfs, no_pivot, &err) < 0
+      || rootfs_finalize (&cfg, null_tree, &err) < 0)
     {
       fprintf (stderr, "rootfs_harness: %s\n", err->message);
       return 100;
