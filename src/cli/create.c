@@ -96,6 +96,7 @@ run_create (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
 const struct cli_verb verb_create = {
   .name = "create",
   .run = run_create,
+  .enters_container = true,
   .usage = "create [options] <container-id>",
   .summary = "create a container, stopped before its process runs",
   .help = "   --bundle DIR, -b DIR      bundle directory (default: current directory)\n"

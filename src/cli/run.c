@@ -20,6 +20,7 @@ run_run (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
 const struct cli_verb verb_run = {
   .name = "run",
   .run = run_run,
+  .enters_container = true,
   .usage = "run [options] <container-id>",
   .summary = "create and start a container; in the foreground, exit with its exit code",
   .help = "   --bundle DIR, -b DIR      bundle directory (default: current directory)\n"
