@@ -29,7 +29,7 @@ const struct cli_verb verb_run = {
           "   --console-socket SOCKET   unix socket that receives the pty master\n"
           "   --no-pivot                use MS_MOVE and chroot instead of pivot_root\n"
           "   --preserve-fds N          pass N extra fds (from fd 3) to the container\n"
-          "   --no-new-keyring          accepted for compatibility; has no effect\n"
+          "   --no-new-keyring          keep the caller's session keyring (default: a new one)\n"
           "   --shim auto|always|never  with -d, leave a shim that logs output and records the exit\n"
           "                             status (auto: unless the caller is a subreaper)\n"
           "   --log-path FILE           the shim's log (default: <root>/<id>/container.log)\n"

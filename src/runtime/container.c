@@ -276,6 +276,7 @@ write_initial_state (struct launch *l, const struct create_opts *o, ocirt_error_
   st->owner = strdup ("");
   st->cgroup_path = strdup (l->cgroup_path);
   st->no_pivot = o->no_pivot;
+  st->no_new_keyring = o->no_new_keyring;
   if (cfg->n_annotations)
     {
       st->annotation_keys = calloc (cfg->n_annotations, sizeof (char *));
@@ -337,7 +338,7 @@ spawn_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
       close (sv[0]);
       struct init_args a = {
         .cfg = l->cfg, .id = o->id, .process = l->cfg->process, .rootfs = l->rootfs, .bundle = l->bundle, .ns = &l->ns, .sync_fd = sv[1],
-        .fifo_fd = l->fifo_fd, .proc_fd = l->proc_fd, .no_pivot = o->no_pivot,
+        .fifo_fd = l->fifo_fd, .proc_fd = l->proc_fd, .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
         .preserve_fds = l->preserve_fds, .caps = l->has_caps ? &l->caps : NULL,
         .seccomp = l->seccomp, .stdio = l->stdio,
       };

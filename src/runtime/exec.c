@@ -292,7 +292,7 @@ spawn (struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_p
       struct init_args a = {
         .cfg = x->cfg, .id = o->id, .process = &x->process, .exec = true, .ns = &x->ns,
         .sync_fd = sv[1], .fifo_fd = -1, .proc_fd = proc_fd, .preserve_fds = o->preserve_fds,
-        .caps = x->has_caps ? &x->caps : NULL, .seccomp = x->seccomp,
+        .caps = x->has_caps ? &x->caps : NULL, .seccomp = x->seccomp, .no_new_keyring = x->st.no_new_keyring,
       };
       container_init (&a);
     }

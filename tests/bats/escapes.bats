@@ -94,3 +94,19 @@ sleep 1000'
 	assert_output refused
 	assert_equal "$(sha256sum <"$RUNTIME_COPY")" "$COPY_SUM"
 }
+
+# The caller's session keyring holds the caller's keys: a container that
+# shares it can read and add to them. Each container gets one of its own,
+# named as runc names it; --no-new-keyring keeps the caller's.
+# (/proc/keys lists the keyrings a process may view; the default config
+# masks it, so the test unmasks it.)
+@test "a container joins a session keyring of its own (_ses.<id>), unless --no-new-keyring" {
+	make_bundle -- sh -c "grep -c ' _ses\\.$CTR_ID: ' /proc/keys"
+	update_config '.linux.maskedPaths -= ["/proc/keys"]'
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_output 1
+	try run --no-new-keyring --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output 0
+}
