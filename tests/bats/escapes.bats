@@ -110,3 +110,26 @@ sleep 1000'
 	assert_failure
 	assert_output 0
 }
+
+# The process that exec clones is born in the container's pid namespace,
+# holding the runtime's fds and memory (the config, an O_PATH fd of the
+# host's /proc) until it execs. Dumpable for any moment, a crash there
+# dumps that memory, and a container process with ptrace rights over it
+# could read it. The window is a few instructions long; a seccomp filter
+# hits it: SIGSYS (unblockable) at the child's first close_range, its
+# first step, and only a dumpable process leaves a core file.
+@test "the process exec clones into the container is never dumpable, not even before its first step" {
+	make_bundle
+	create_container
+	ocirt start "$CTR_ID"
+	wait_for_status "$CTR_ID" running
+	mkdir "$BATS_TEST_TMPDIR/cwd"
+	(
+		cd "$BATS_TEST_TMPDIR/cwd"
+		ulimit -c unlimited
+		timeout 60 "$REPO/tests/tools/trap-close-range.py" \
+			"$OCIRT" --root "$STATE_ROOT" exec "$CTR_ID" true </dev/null >/dev/null 2>&1
+	) || true
+	run ls "$BATS_TEST_TMPDIR/cwd"
+	assert_output ""
+}
