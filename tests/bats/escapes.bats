@@ -133,3 +133,42 @@ sleep 1000'
 	run ls "$BATS_TEST_TMPDIR/cwd"
 	assert_output ""
 }
+
+# exec looks at the init's pid, then joins its namespaces: if the init dies
+# in between and a host process gets its pid, /proc/<pid>/ns/* are that
+# process's namespaces. strace holds exec for 4 s at its second use of the
+# init's /proc files after the status check (both the old way, opening
+# ns/pid, and a re-check of the start time), while the test kills the init
+# and gives its pid to a host process (ns_last_pid).
+@test "exec never joins the namespaces of a host process that took over the init's pid" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	make_bundle
+	create_container
+	ocirt start "$CTR_ID"
+	wait_for_status "$CTR_ID" running
+	pid=$(state_field "$CTR_ID" pid)
+	timeout 60 strace -f -qq -o /dev/null -e trace=openat -P "/proc/$pid/stat" -P "/proc/$pid/ns/pid" \
+		-e inject=openat:delay_enter=4000000:when=2 \
+		"$OCIRT" --root "$STATE_ROOT" exec "$CTR_ID" touch "$BATS_TEST_TMPDIR/escaped" \
+		</dev/null >"$BATS_TEST_TMPDIR/exec.out" 2>&1 &
+	xpid=$!
+	sleep 1
+	kill -9 "$pid"
+	while pid_alive "$pid"; do sleep 0.05; done
+	# (The misses are killed in teardown, once they are sleeps: a subshell
+	# killed before its exec would run bats' traps.)
+	local reused= sleeps=()
+	for _ in $(seq 100); do
+		echo $((pid - 1)) >/proc/sys/kernel/ns_last_pid
+		sleep 1000 </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+		sleeps+=($!)
+		if (($! == pid)); then reused=1; break; fi
+	done
+	defer "kill ${sleeps[*]}"
+	[[ -n $reused ]] || skip "another process took pid $pid first"
+	st=0
+	wait "$xpid" || st=$?
+	cat "$BATS_TEST_TMPDIR/exec.out"
+	((st != 0))
+	[[ ! -e $BATS_TEST_TMPDIR/escaped ]]
+}
