@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -171,6 +172,8 @@ build_process (struct exec_ctx *x, const struct exec_opts *o, ocirt_error_t *err
   x->process.env = x->env;
   if (o->user && parse_user (o->user, &x->process.user, err) < 0)
     return -1;
+  if (o->n_additional_gids > NGROUPS_MAX)
+    return make_error (err, 0, "--additional-gids: more than NGROUPS_MAX (65536) groups");
   if (o->n_additional_gids)
     {
       x->process.user.additional_gids = o->additional_gids;
