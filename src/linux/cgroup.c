@@ -805,16 +805,29 @@ open_for_clone (const char *path, ocirt_error_t *err)
   return fd;
 }
 
+/* The leaf was there before us (make_dirs made nothing) in a hierarchy
+ * that counts; a best-effort one that failed has made nothing either. */
+static bool
+leaf_existed (const struct cgroup_layout *l)
+{
+  for (size_t i = 0; i < l->n; i++)
+    if (!best_effort (l, &l->h[i]) && l->h[i].created_off < 0)
+      return true;
+  return false;
+}
+
 int
 cgroup_create_for_init (const char *path, const struct oci_resources *res,
                         const struct oci_device *devices, size_t n_devices, int *clone_fd,
-                        ocirt_error_t *err)
+                        bool *existed, ocirt_error_t *err)
 {
   struct cgroup_layout l;
 
   *clone_fd = -1;
+  *existed = false;
   if (cgroup_layout_load (&l, err) < 0 || create_all (&l, path, 0, err) < 0)
     return -1;
+  *existed = leaf_existed (&l);
   if ((res && apply_on (&l, path, res, devices, n_devices, err) < 0)
       || (l.mode == CGROUP_MODE_V2 && (*clone_fd = open_for_clone (path, err)) < 0))
     {
@@ -1120,6 +1133,29 @@ cgroup_destroy (const char *path, ocirt_error_t *err)
       *err = steal_pointer (&e);
     }
   return ret;
+}
+
+int
+cgroup_release (const char *path, ocirt_error_t *err)
+{
+  struct cgroup_layout l;
+  const struct cgroup_hierarchy *ph, *fh;
+  char dir[PATH_MAX];
+
+  if (cgroup_layout_load (&l, err) < 0)
+    return -1;
+  ph = procs_hierarchy (&l);
+  if (ph == NULL || cgroup_dir (dir, sizeof dir, ph, path, err) < 0 || access (dir, F_OK) < 0)
+    return 0;
+  if (kill_pids_in (dir, SIGKILL, err) < 0)
+    return wrap_error (err, "kill the processes of cgroup \"%s\"", path);
+  /* A frozen task dies only once thawed. */
+  if (l.mode == CGROUP_MODE_V2)
+    cgroup_write_raw (dir, "cgroup.freeze", "0", 1);
+  else if ((fh = cgroup_layout_find (&l, CGC_FREEZER)) && cgroup_dir (dir, sizeof dir, fh, path, err) == 0)
+    cgroup_write_raw (dir, "freezer.state", "THAWED", 6);
+  error_release (err);
+  return 0;
 }
 
 uint64_t

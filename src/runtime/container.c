@@ -90,6 +90,7 @@ struct launch
   bool tty_proxy;                 /* run in the foreground: keep the master */
   int tty_master;                 /* kept for the proxy, or -1 */
   bool cgroup_made;
+  bool cgroup_existed;            /* found, not made: never removed */
   int cgroup_fd;                  /* v2: the cgroup for CLONE_INTO_CGROUP */
   bool cloned_into_cgroup;
   struct container_state st;
@@ -137,6 +138,15 @@ launch_release (struct launch *l)
   memset (l, 0, sizeof *l);
 }
 
+/* The end of the container's cgroup: removed if ocirt made it; if it was
+ * found (cgroupsPath naming an existing cgroup, maybe a host service's),
+ * only the container's processes in it are killed. */
+static int
+remove_cgroup (const char *path, bool existed, ocirt_error_t *err)
+{
+  return existed ? cgroup_release (path, err) : cgroup_destroy (path, err);
+}
+
 /* Undo a failed create: nothing may be left behind (process, cgroup, state). */
 static void
 launch_abort (struct launch *l, const char *id)
@@ -148,7 +158,7 @@ launch_abort (struct launch *l, const char *id)
       waitpid (l->pid, NULL, 0);
     }
   if (l->cgroup_made)
-    cgroup_destroy (l->cgroup_path, &ignored);
+    remove_cgroup (l->cgroup_path, l->cgroup_existed, &ignored);
   error_release (&ignored);
   if (l->dir_fd >= 0)
     state_dir_remove (l->root_fd, id, &ignored);
@@ -407,9 +417,10 @@ prepare_cgroup (struct launch *l, ocirt_error_t *err)
   /* The configured device nodes are allowed in the device cgroup too, so a
    * default deny-all still leaves the container its own /dev. */
   if (cgroup_create_for_init (l->cgroup_path, lx ? lx->resources : NULL, lx ? lx->devices : NULL,
-                              lx ? lx->n_devices : 0, &l->cgroup_fd, err) < 0)
+                              lx ? lx->n_devices : 0, &l->cgroup_fd, &l->cgroup_existed, err) < 0)
     return -1;
   l->cgroup_made = true;
+  l->st.cgroup_existed = l->cgroup_existed;
   return 0;
 }
 
@@ -914,7 +925,7 @@ static void
 destroy_launched (const struct runtime_ctx *ctx, struct launch *l, const char *id)
 {
   ocirt_error_t ignored = NULL;
-  cgroup_destroy (l->cgroup_path, &ignored);
+  remove_cgroup (l->cgroup_path, l->cgroup_existed, &ignored);
   error_release (&ignored);
   run_poststop (ctx, l->dir_fd, &l->st);
   state_dir_remove (l->root_fd, id, &ignored);
@@ -1090,7 +1101,7 @@ container_delete (const struct runtime_ctx *ctx, const char *id, bool force, oci
     goto out;
   if (st.pid > 0)
     monitor_unregister (st.pid);
-  if (st.cgroup_path && cgroup_destroy (st.cgroup_path, err) < 0)
+  if (st.cgroup_path && remove_cgroup (st.cgroup_path, st.cgroup_existed, err) < 0)
     goto out;
   run_poststop (ctx, dir_fd, &st);
   ret = state_dir_remove (root_fd, id, err);

@@ -172,3 +172,75 @@ sleep 1000'
 	((st != 0))
 	[[ ! -e $BATS_TEST_TMPDIR/escaped ]]
 }
+
+# found_cgroup NAME [--child] - make the cgroup /ocirt-test/NAME in every
+# mounted hierarchy, as an admin or a service would; sets FOUND_CG. With
+# --child, also a child cgroup "svc" holding a host process (a sleep,
+# $HOST_SLEEP), except in a v1 devices hierarchy, which refuses device rules
+# on a cgroup with children. Teardown kills the sleep and removes them.
+found_cgroup() {
+	FOUND_CG=/ocirt-test/$1
+	local m d dirs
+	if [[ ${2:-} == --child ]]; then
+		sleep 1000 </dev/null >/dev/null 2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+		HOST_SLEEP=$!
+		defer "kill $HOST_SLEEP"
+	fi
+	defer "sleep 0.2; for m in \$(findmnt -rn -t cgroup,cgroup2 -o TARGET); do rmdir \"\$m$FOUND_CG/svc\" \"\$m$FOUND_CG\"; done 2>/dev/null || true"
+	for m in $(findmnt -rn -t cgroup,cgroup2 -o TARGET); do
+		dirs=("$m$FOUND_CG")
+		[[ -n ${HOST_SLEEP:-} && ! -f $m/devices.deny ]] && dirs+=("$m$FOUND_CG/svc")
+		for d in "${dirs[@]}"; do
+			mkdir -p "$d"
+			if [[ -f $m/cpuset.cpus ]]; then # a v1 cpuset cgroup starts empty
+				cat "$m/cpuset.cpus" >"$d/cpuset.cpus"
+				cat "$m/cpuset.mems" >"$d/cpuset.mems"
+			fi
+		done
+		[[ ${#dirs[@]} == 2 ]] && echo "$HOST_SLEEP" >"${dirs[1]}/cgroup.procs"
+	done
+	return 0
+}
+
+# found_cgroup_intact - the found cgroup is still there in every hierarchy,
+# and so is the host's sleep, if any.
+found_cgroup_intact() {
+	local m
+	for m in $(findmnt -rn -t cgroup,cgroup2 -o TARGET); do
+		[[ -d $m$FOUND_CG ]] || fail "$m$FOUND_CG was removed"
+	done
+	[[ -z ${HOST_SLEEP:-} ]] || pid_alive "$HOST_SLEEP" || fail "the host's sleep in $FOUND_CG/svc was killed"
+}
+
+# A cgroupsPath may name a cgroup the runtime did not make (a pod's, an
+# admin's, a service's such as /system.slice). Its end must not be the
+# runtime's to decide: it kills the container's processes, not the
+# cgroup's other members, and removes nothing it did not create.
+# (runc removes what it finds, children first; ocirt records in the state
+# whether it made the cgroup.)
+@test "delete leaves a cgroup it did not create, and the host process in its child cgroup" {
+	ocirt_only "runc removes a cgroup it did not create"
+	found_cgroup "found-$BATS_TEST_NUMBER-$$" --child
+	make_bundle
+	update_config ".linux.cgroupsPath = \"$FOUND_CG\""
+	create_container
+	ocirt start "$CTR_ID"
+	wait_for_status "$CTR_ID" running
+	pid=$(state_field "$CTR_ID" pid)
+	try delete --force "$CTR_ID"
+	assert_success
+	run pid_alive "$pid"
+	assert_failure
+	found_cgroup_intact
+}
+
+@test "a create that fails after making its cgroup leaves a cgroup it found as it was" {
+	ocirt_only "runc removes a cgroup it did not create"
+	found_cgroup "found-$BATS_TEST_NUMBER-$$"
+	make_bundle
+	update_config ".linux.cgroupsPath = \"$FOUND_CG\" | .mounts += [{\"destination\": \"/x\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR/missing\", \"options\": [\"bind\"]}]"
+	try create --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --partial "$BATS_TEST_TMPDIR/missing"
+	found_cgroup_intact
+}
