@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "../util/cleanup.h"
+#include "../util/mountinfo.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -187,26 +188,6 @@ cgroup_dir (char *buf, size_t size, const struct cgroup_hierarchy *h, const char
 /* ------------------------------------------------------------------ */
 /* mountinfo                                                            */
 
-/* Undo the octal escapes of mountinfo (\040 for a space ...) in place. */
-static void
-unescape_octal (char *s)
-{
-  char *w = s;
-
-  for (char *r = s; *r; r++)
-    {
-      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0'
-          && r[3] <= '7')
-        {
-          *w++ = (char) (((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
-          r += 3;
-        }
-      else
-        *w++ = *r;
-    }
-  *w = '\0';
-}
-
 static void
 parse_super_options (char *opts, struct cgroup_hierarchy *h)
 {
@@ -221,50 +202,26 @@ parse_super_options (char *opts, struct cgroup_hierarchy *h)
     }
 }
 
-/* One mountinfo line; returns true and fills *h when it is a cgroup mount:
- * "id parent maj:min root mountpoint opts [optional...] - fstype source superopts". */
+/* One mountinfo line; returns true and fills *h when it is a cgroup mount. */
 static bool
 parse_mountinfo_line (char *line, struct cgroup_hierarchy *h)
 {
-  char *field[6];
-  char *save = NULL, *tok, *fstype, *superopts;
-  size_t n = 0;
+  struct mountinfo_entry e;
 
-  /* Take exactly six fields: the loop must not read a seventh token, or a
-   * line without optional fields loses its "-" separator. */
-  for (tok = strtok_r (line, " ", &save); tok; tok = n < 6 ? strtok_r (NULL, " ", &save) : NULL)
-    {
-      field[n++] = tok;
-      if (n == 6)
-        break;
-    }
-  if (n < 6)
+  if (!mountinfo_parse_line (line, &e) || (strcmp (e.fstype, "cgroup") != 0 && strcmp (e.fstype, "cgroup2") != 0))
     return false;
-  /* Skip the optional fields up to the "-" separator. */
-  for (tok = strtok_r (NULL, " ", &save); tok && strcmp (tok, "-") != 0; tok = strtok_r (NULL, " ", &save))
-    ;
-  if (tok == NULL)
-    return false;
-  fstype = strtok_r (NULL, " ", &save);
-  if (fstype == NULL || strtok_r (NULL, " ", &save) == NULL)
-    return false;
-  superopts = strtok_r (NULL, " ", &save);
-  if (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0)
-    return false;
-
   memset (h, 0, sizeof *h);
   h->created_off = -1;
-  h->unified = strcmp (fstype, "cgroup2") == 0;
-  if (sscanf (field[2], "%u:%u", &h->dev_major, &h->dev_minor) != 2)
+  h->unified = strcmp (e.fstype, "cgroup2") == 0;
+  h->dev_major = e.dev_major;
+  h->dev_minor = e.dev_minor;
+  if (strlen (e.mount_point) >= sizeof h->mount)
     return false;
-  unescape_octal (field[4]);
-  if (strlen (field[4]) >= sizeof h->mount)
-    return false;
-  strcpy (h->mount, field[4]);
+  strcpy (h->mount, e.mount_point);
   if (strcmp (h->mount, "/") == 0)
     h->mount[0] = '\0';
-  if (!h->unified && superopts)
-    parse_super_options (superopts, h);
+  if (!h->unified)
+    parse_super_options (e.super_options, h);
   return true;
 }
 

@@ -244,3 +244,24 @@ found_cgroup_intact() {
 	assert_output --partial "$BATS_TEST_TMPDIR/missing"
 	found_cgroup_intact
 }
+
+# With rootfsPropagation shared, the mount holding the rootfs must be made
+# private in the container's mount namespace: a shared one carries the
+# container's mounts back to the host's peer group, and pivot_root refuses
+# it. That mount is found in mountinfo, which escapes a space as \040: read
+# raw, a bundle under "/…/with space" matched "/" instead.
+@test "a bundle under a shared mount whose path has a space runs, and leaves no mount on the host" {
+	local mnt="$BATS_TEST_TMPDIR/with space"
+	mkdir "$mnt"
+	mount -t tmpfs tmpfs "$mnt"
+	defer "umount -l '$mnt'"
+	mount --make-shared "$mnt"
+	BUNDLE="$mnt/bundle"
+	make_bundle --copy -- echo hello
+	update_config '.linux.rootfsPropagation = "shared"'
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_output hello
+	run grep -cF "$BATS_TEST_TMPDIR/with\\040space/" /proc/self/mountinfo
+	assert_output 0
+}
