@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -633,6 +634,10 @@ parse_user (struct json_ctx *c, yajl_val v, struct oci_user *u)
     return key_error (c, "additionalGids", "expected an array of non-negative integers");
   if (gids->u.array.len == 0)
     return 0;
+  /* setgroups() takes no more; refusing here also bounds what the init
+   * copies for it. */
+  if (gids->u.array.len > NGROUPS_MAX)
+    return key_error (c, "additionalGids", "more than NGROUPS_MAX (65536) entries");
   u->additional_gids = calloc (gids->u.array.len, sizeof *u->additional_gids);
   if (u->additional_gids == NULL)
     abort ();

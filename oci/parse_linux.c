@@ -48,6 +48,39 @@ parse_namespace (struct json_ctx *c, yajl_val v, void *elem)
   return 0;
 }
 
+/* Device numbers as the kernel's dev_t holds them, 12 bits of major and
+ * 20 of minor: a larger number would be cut into another device's. A
+ * device cgroup rule may also say -1, any. */
+#define DEV_MAJOR_MAX 4095
+#define DEV_MINOR_MAX 1048575
+
+static int
+json_dev_number (struct json_ctx *c, yajl_val obj, const char *key, bool any_ok, int64_t *out, bool *has)
+{
+  bool present = false;
+  int64_t max = strcmp (key, "major") == 0 ? DEV_MAJOR_MAX : DEV_MINOR_MAX;
+  if (json_i64 (c, obj, key, out, &present) < 0)
+    return -1;
+  if (has)
+    *has = present;
+  if (!present || (*out >= 0 && *out <= max) || (any_ok && *out == -1))
+    return 0;
+  json_push_key (c, key);
+  return json_error (c, "%lld is out of range (0 to %lld%s)", (long long) *out, (long long) max,
+                     any_ok ? ", or -1 for any" : "");
+}
+
+/* The major and minor of a device node or rule. */
+static int
+json_dev (struct json_ctx *c, yajl_val obj, bool any_ok, int64_t *major, bool *has_major, int64_t *minor,
+          bool *has_minor)
+{
+  if (json_dev_number (c, obj, "major", any_ok, major, has_major) < 0
+      || json_dev_number (c, obj, "minor", any_ok, minor, has_minor) < 0)
+    return -1;
+  return 0;
+}
+
 static int
 parse_device (struct json_ctx *c, yajl_val v, void *elem)
 {
@@ -58,8 +91,7 @@ parse_device (struct json_ctx *c, yajl_val v, void *elem)
       || json_require (c, v, "path") < 0
       || json_string (c, v, "type", &d->type) < 0
       || json_string (c, v, "path", &d->path) < 0
-      || json_i64 (c, v, "major", &d->major, NULL) < 0
-      || json_i64 (c, v, "minor", &d->minor, NULL) < 0
+      || json_dev (c, v, false, &d->major, NULL, &d->minor, NULL) < 0
       || json_u32 (c, v, "fileMode", &d->file_mode, &d->has_file_mode) < 0
       || json_u32 (c, v, "uid", &d->uid, &d->has_uid) < 0
       || json_u32 (c, v, "gid", &d->gid, &d->has_gid) < 0)
@@ -140,8 +172,7 @@ parse_device_cgroup (struct json_ctx *c, yajl_val v, void *elem)
       || json_require (c, v, "allow") < 0
       || json_bool (c, v, "allow", &d->allow, NULL) < 0
       || json_string (c, v, "type", &d->type) < 0
-      || json_i64 (c, v, "major", &d->major, &d->has_major) < 0
-      || json_i64 (c, v, "minor", &d->minor, &d->has_minor) < 0
+      || json_dev (c, v, true, &d->major, &d->has_major, &d->minor, &d->has_minor) < 0
       || json_string (c, v, "access", &d->access) < 0)
     return -1;
   return 0;
@@ -199,8 +230,7 @@ parse_weight_device (struct json_ctx *c, yajl_val v, void *elem)
   if (json_expect_object (c, v) < 0
       || json_require (c, v, "major") < 0
       || json_require (c, v, "minor") < 0
-      || json_i64 (c, v, "major", &w->major, NULL) < 0
-      || json_i64 (c, v, "minor", &w->minor, NULL) < 0
+      || json_dev (c, v, false, &w->major, NULL, &w->minor, NULL) < 0
       || json_u16 (c, v, "weight", &w->weight, &w->has_weight) < 0
       || json_u16 (c, v, "leafWeight", &w->leaf_weight, &w->has_leaf_weight) < 0)
     return -1;
@@ -215,8 +245,7 @@ parse_throttle (struct json_ctx *c, yajl_val v, void *elem)
   if (json_expect_object (c, v) < 0
       || json_require (c, v, "major") < 0
       || json_require (c, v, "minor") < 0
-      || json_i64 (c, v, "major", &t->major, NULL) < 0
-      || json_i64 (c, v, "minor", &t->minor, NULL) < 0
+      || json_dev (c, v, false, &t->major, NULL, &t->minor, NULL) < 0
       || json_u64 (c, v, "rate", &t->rate, NULL) < 0)
     return -1;
   return 0;

@@ -28,6 +28,8 @@ struct cli_verb
   const char *usage;     /* "create [options] <container-id>" */
   const char *summary;   /* one line for `ocirt --help` */
   const char *help;      /* the options, one per line */
+  bool enters_container; /* clones a process into a container: run from a
+                            protected binary (see cloned_binary.h) */
 };
 
 /* Print a verb's help to stdout. */

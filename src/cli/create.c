@@ -23,7 +23,6 @@ static const struct option create_options[] = {
   { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
   { "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
   { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
-  /* runc flag: ocirt never creates a session keyring, so it has no effect. */
   { "no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING },
   { "detach", no_argument, NULL, OPT_DETACH },
   { "shim", required_argument, NULL, OPT_SHIM },
@@ -59,6 +58,7 @@ cli_parse_create_options (const struct cli_verb *v, int argc, char **argv, struc
           return make_error (err, 0, "--preserve-fds: invalid number \"%s\"", optarg);
         break;
       case OPT_NO_NEW_KEYRING:
+        o->no_new_keyring = true;
         break;
       case OPT_SHIM:
         if (shim_mode_parse (optarg, &o->shim) < 0)
@@ -96,6 +96,7 @@ run_create (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
 const struct cli_verb verb_create = {
   .name = "create",
   .run = run_create,
+  .enters_container = true,
   .usage = "create [options] <container-id>",
   .summary = "create a container, stopped before its process runs",
   .help = "   --bundle DIR, -b DIR      bundle directory (default: current directory)\n"
@@ -103,7 +104,7 @@ const struct cli_verb verb_create = {
           "   --console-socket SOCKET   unix socket that receives the pty master\n"
           "   --no-pivot                use MS_MOVE and chroot instead of pivot_root\n"
           "   --preserve-fds N          pass N extra fds (from fd 3) to the container\n"
-          "   --no-new-keyring          accepted for compatibility; has no effect\n"
+          "   --no-new-keyring          keep the caller's session keyring (default: a new one)\n"
           "   --shim auto|always|never  leave a shim that logs output and records the exit\n"
           "                             status (auto: unless the caller is a subreaper)\n"
           "   --log-path FILE           the shim's log (default: <root>/<id>/container.log)\n"

@@ -137,6 +137,7 @@ run_exec (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
 const struct cli_verb verb_exec = {
   .name = "exec",
   .run = run_exec,
+  .enters_container = true,
   .usage = "exec [options] <container-id> [command [args...]]",
   .summary = "run a new process in a running container",
   .help = "   --process FILE, -p FILE   the process as a JSON process object (overrides the rest)\n"

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../linux/cloned_binary.h"
 #include "../util/cleanup.h"
 
 #include "../../oci/config.h"
@@ -209,6 +210,12 @@ main (int argc, char **argv)
   if (v == NULL)
     {
       make_error (&err, 0, "unknown command \"%s\" (see 'ocirt --help')", argv[verb_index]);
+      exit_code = 1;
+      goto out;
+    }
+  /* Before any work: this may re-execute ocirt (CVE-2019-5736). */
+  if (v->enters_container && cloned_binary_ensure (argv, &err) < 0)
+    {
       exit_code = 1;
       goto out;
     }

@@ -20,6 +20,7 @@ run_run (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
 const struct cli_verb verb_run = {
   .name = "run",
   .run = run_run,
+  .enters_container = true,
   .usage = "run [options] <container-id>",
   .summary = "create and start a container; in the foreground, exit with its exit code",
   .help = "   --bundle DIR, -b DIR      bundle directory (default: current directory)\n"
@@ -28,7 +29,7 @@ const struct cli_verb verb_run = {
           "   --console-socket SOCKET   unix socket that receives the pty master\n"
           "   --no-pivot                use MS_MOVE and chroot instead of pivot_root\n"
           "   --preserve-fds N          pass N extra fds (from fd 3) to the container\n"
-          "   --no-new-keyring          accepted for compatibility; has no effect\n"
+          "   --no-new-keyring          keep the caller's session keyring (default: a new one)\n"
           "   --shim auto|always|never  with -d, leave a shim that logs output and records the exit\n"
           "                             status (auto: unless the caller is a subreaper)\n"
           "   --log-path FILE           the shim's log (default: <root>/<id>/container.log)\n"

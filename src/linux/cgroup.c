@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "../util/cleanup.h"
+#include "../util/mountinfo.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -188,26 +189,6 @@ cgroup_dir (char *buf, size_t size, const struct cgroup_hierarchy *h, const char
 /* ------------------------------------------------------------------ */
 /* mountinfo                                                            */
 
-/* Undo the octal escapes of mountinfo (\040 for a space ...) in place. */
-static void
-unescape_octal (char *s)
-{
-  char *w = s;
-
-  for (char *r = s; *r; r++)
-    {
-      if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' && r[3] >= '0'
-          && r[3] <= '7')
-        {
-          *w++ = (char) (((r[1] - '0') << 6) | ((r[2] - '0') << 3) | (r[3] - '0'));
-          r += 3;
-        }
-      else
-        *w++ = *r;
-    }
-  *w = '\0';
-}
-
 static void
 parse_super_options (char *opts, struct cgroup_hierarchy *h)
 {
@@ -222,50 +203,26 @@ parse_super_options (char *opts, struct cgroup_hierarchy *h)
     }
 }
 
-/* One mountinfo line; returns true and fills *h when it is a cgroup mount:
- * "id parent maj:min root mountpoint opts [optional...] - fstype source superopts". */
+/* One mountinfo line; returns true and fills *h when it is a cgroup mount. */
 static bool
 parse_mountinfo_line (char *line, struct cgroup_hierarchy *h)
 {
-  char *field[6];
-  char *save = NULL, *tok, *fstype, *superopts;
-  size_t n = 0;
+  struct mountinfo_entry e;
 
-  /* Take exactly six fields: the loop must not read a seventh token, or a
-   * line without optional fields loses its "-" separator. */
-  for (tok = strtok_r (line, " ", &save); tok; tok = n < 6 ? strtok_r (NULL, " ", &save) : NULL)
-    {
-      field[n++] = tok;
-      if (n == 6)
-        break;
-    }
-  if (n < 6)
+  if (!mountinfo_parse_line (line, &e) || (strcmp (e.fstype, "cgroup") != 0 && strcmp (e.fstype, "cgroup2") != 0))
     return false;
-  /* Skip the optional fields up to the "-" separator. */
-  for (tok = strtok_r (NULL, " ", &save); tok && strcmp (tok, "-") != 0; tok = strtok_r (NULL, " ", &save))
-    ;
-  if (tok == NULL)
-    return false;
-  fstype = strtok_r (NULL, " ", &save);
-  if (fstype == NULL || strtok_r (NULL, " ", &save) == NULL)
-    return false;
-  superopts = strtok_r (NULL, " ", &save);
-  if (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0)
-    return false;
-
   memset (h, 0, sizeof *h);
   h->created_off = -1;
-  h->unified = strcmp (fstype, "cgroup2") == 0;
-  if (sscanf (field[2], "%u:%u", &h->dev_major, &h->dev_minor) != 2)
+  h->unified = strcmp (e.fstype, "cgroup2") == 0;
+  h->dev_major = e.dev_major;
+  h->dev_minor = e.dev_minor;
+  if (strlen (e.mount_point) >= sizeof h->mount)
     return false;
-  unescape_octal (field[4]);
-  if (strlen (field[4]) >= sizeof h->mount)
-    return false;
-  strcpy (h->mount, field[4]);
+  strcpy (h->mount, e.mount_point);
   if (strcmp (h->mount, "/") == 0)
     h->mount[0] = '\0';
-  if (!h->unified && superopts)
-    parse_super_options (superopts, h);
+  if (!h->unified)
+    parse_super_options (e.super_options, h);
   return true;
 }
 
@@ -834,16 +791,29 @@ open_for_clone (const char *path, ocirt_error_t *err)
   return fd;
 }
 
+/* The leaf was there before us (make_dirs made nothing) in a hierarchy
+ * that counts; a best-effort one that failed has made nothing either. */
+static bool
+leaf_existed (const struct cgroup_layout *l)
+{
+  for (size_t i = 0; i < l->n; i++)
+    if (!best_effort (l, &l->h[i]) && l->h[i].created_off < 0)
+      return true;
+  return false;
+}
+
 int
 cgroup_create_for_init (const char *path, const struct oci_resources *res,
                         const struct oci_device *devices, size_t n_devices, int *clone_fd,
-                        ocirt_error_t *err)
+                        bool *existed, ocirt_error_t *err)
 {
   struct cgroup_layout l;
 
   *clone_fd = -1;
+  *existed = false;
   if (cgroup_layout_load (&l, err) < 0 || create_all (&l, path, 0, err) < 0)
     return -1;
+  *existed = leaf_existed (&l);
   if ((res && apply_on (&l, path, res, devices, n_devices, err) < 0)
       || (l.mode == CGROUP_MODE_V2 && (*clone_fd = open_for_clone (path, err)) < 0))
     {
@@ -1238,6 +1208,29 @@ cgroup_destroy (const char *path, ocirt_error_t *err)
       *err = steal_pointer (&e);
     }
   return ret;
+}
+
+int
+cgroup_release (const char *path, ocirt_error_t *err)
+{
+  struct cgroup_layout l;
+  const struct cgroup_hierarchy *ph, *fh;
+  char dir[PATH_MAX];
+
+  if (cgroup_layout_load (&l, err) < 0)
+    return -1;
+  ph = procs_hierarchy (&l);
+  if (ph == NULL || cgroup_dir (dir, sizeof dir, ph, path, err) < 0 || access (dir, F_OK) < 0)
+    return 0;
+  if (kill_pids_in (dir, SIGKILL, err) < 0)
+    return wrap_error (err, "kill the processes of cgroup \"%s\"", path);
+  /* A frozen task dies only once thawed. */
+  if (l.mode == CGROUP_MODE_V2)
+    cgroup_write_raw (dir, "cgroup.freeze", "0", 1);
+  else if ((fh = cgroup_layout_find (&l, CGC_FREEZER)) && cgroup_dir (dir, sizeof dir, fh, path, err) == 0)
+    cgroup_write_raw (dir, "freezer.state", "THAWED", 6);
+  error_release (err);
+  return 0;
 }
 
 uint64_t

@@ -46,10 +46,12 @@ int cgroup_create_and_enter (const char *path, pid_t pid, ocirt_error_t *err);
  * pid), with res applied (as cgroup_apply_resources_devices; res may be
  * NULL), and on v2 *clone_fd set to an O_PATH fd of it for clone3's
  * CLONE_INTO_CGROUP (-1 on v1, where the init is moved in afterwards). On
- * error nothing it made is left. */
+ * error nothing it made is left. *existed says that the cgroup was there
+ * already in some hierarchy: it is not ocirt's, and must be given back with
+ * cgroup_release, never cgroup_destroy. */
 int cgroup_create_for_init (const char *path, const struct oci_resources *res,
                             const struct oci_device *devices, size_t n_devices, int *clone_fd,
-                            ocirt_error_t *err);
+                            bool *existed, ocirt_error_t *err);
 
 /* An O_PATH directory fd of the container's cgroup on a v2 host, for
  * clone3's CLONE_INTO_CGROUP. Fails on v1/hybrid. */
@@ -88,6 +90,12 @@ bool cgroup_device_rule_resets (const struct oci_device_cgroup *d);
  * still reports them busy). A missing cgroup is not an error. Also removes
  * empty parents that ocirt's default path created ("/ocirt"). */
 int cgroup_destroy (const char *path, ocirt_error_t *err);
+
+/* The end of a container whose cgroup ocirt found rather than made (an
+ * admin's, or a service's such as /system.slice): SIGKILL only the
+ * processes in that very cgroup, not in its children (no cgroup.kill, which
+ * takes the whole subtree), thaw it, and remove nothing. */
+int cgroup_release (const char *path, ocirt_error_t *err);
 
 /* ---- statistics and OOM notification (cgroup_stats.c) ---- */
 

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "../util/cleanup.h"
+#include "../util/mountinfo.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
@@ -567,38 +568,18 @@ mount_cgroup_v1 (struct rootfs_ctx *c, int tmpfd, const char *rel, const struct 
   if (used == NULL)
     return make_error (err, errno, "mount cgroup");
 
-  for (char *line = mountinfo, *next; line && *line; line = next)
+  struct mountinfo_entry e;
+  for (char *cur = mountinfo; mountinfo_next (&cur, &e);)
     {
-      char *f[6] = { NULL }, *sep, *fstype, *super, *name, *cg = cgroups;
+      char *fstype = e.fstype, *super = e.super_options, *name, *cg = cgroups;
       size_t idx = 0;
       cleanup_free char *host = NULL;
 
-      next = strchr (line, '\n');
-      if (next)
-        *next++ = '\0';
-      sep = strstr (line, " - ");
-      if (sep == NULL)
+      if (strncmp (e.mount_point, CGROUP_ROOT "/", sizeof CGROUP_ROOT) != 0)
         continue;
-      *sep = '\0';
-      fstype = sep + 3;
-      /* id parent major:minor root mountpoint ... */
-      f[0] = line;
-      for (int i = 1; i < 6 && f[i - 1]; i++)
-        {
-          f[i] = strchr (f[i - 1], ' ');
-          if (f[i])
-            *f[i]++ = '\0';
-        }
-      if (f[4] == NULL || strncmp (f[4], CGROUP_ROOT "/", sizeof CGROUP_ROOT) != 0)
-        continue;
-      name = f[4] + sizeof CGROUP_ROOT;
+      name = e.mount_point + sizeof CGROUP_ROOT;
       if (*name == '\0' || strchr (name, '/'))
         continue;
-      super = strchr (fstype, ' ');
-      if (super == NULL || (super = strchr (super + 1, ' ')) == NULL)
-        continue;
-      *strchr (fstype, ' ') = '\0';
-      super++;
       bool v2 = strcmp (fstype, "cgroup2") == 0;
       if (!v2 && strcmp (fstype, "cgroup") != 0)
         continue;
@@ -623,11 +604,11 @@ mount_cgroup_v1 (struct rootfs_ctx *c, int tmpfd, const char *rel, const struct 
       char *c1 = strchr (cg, ':');
       char *c2 = strchr (c1 + 1, ':');
       char save = *nl;
-      size_t root_len = strcmp (f[3], "/") == 0 ? 0 : strlen (f[3]);
+      size_t root_len = strcmp (e.root, "/") == 0 ? 0 : strlen (e.root);
       *nl = '\0';
       *c2 = '\0';
       /* The hierarchy's root must be an ancestor of our cgroup to see it. */
-      if (strncmp (c2 + 1, f[3], root_len) == 0 && asprintf (&host, "%s%s", f[4], c2 + 1 + root_len) < 0)
+      if (strncmp (c2 + 1, e.root, root_len) == 0 && asprintf (&host, "%s%s", e.mount_point, c2 + 1 + root_len) < 0)
         host = NULL;
       int ret = host || c->has_cgroupns
                   ? mount_cgroup_hierarchy (c, tmpfd, rel, name, fstype, c1 + 1, host, o, err)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -265,8 +266,8 @@ ns_write_id_maps (pid_t pid, const struct oci_linux *lx, ocirt_error_t *err)
   return 0;
 }
 
-pid_t
-ns_clone (unsigned long flags, int *pidfd, int cgroup_fd, bool *in_cgroup)
+static pid_t
+clone_in_cgroup (unsigned long flags, int *pidfd, int cgroup_fd, bool *in_cgroup)
 {
   struct clone_args args = {
     .flags = (uint64_t) flags | CLONE_PIDFD,
@@ -288,4 +289,25 @@ ns_clone (unsigned long flags, int *pidfd, int cgroup_fd, bool *in_cgroup)
         }
     }
   return (pid_t) syscall (SYS_clone3, &args, sizeof args);
+}
+
+pid_t
+ns_clone (unsigned long flags, int *pidfd, int cgroup_fd, bool *in_cgroup)
+{
+  /* The child may be born in the container's pid namespace (a new one, or
+   * the one exec joined) holding the host's fds and ocirt's capabilities:
+   * were it dumpable for even a moment, container root could open its
+   * /proc/<pid>/fd and mem. So it is born non-dumpable; the parent, which
+   * no container process can see, gets its setting back. */
+  int dumpable = prctl (PR_GET_DUMPABLE, 0, 0, 0, 0);
+  if (dumpable > 0 && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return -1;
+  pid_t pid = clone_in_cgroup (flags, pidfd, cgroup_fd, in_cgroup);
+  if (pid != 0 && dumpable > 0)
+    {
+      int saved = errno;
+      prctl (PR_SET_DUMPABLE, dumpable, 0, 0, 0);
+      errno = saved;
+    }
+  return pid;
 }

@@ -169,13 +169,10 @@ process_set_oom_score_adj (const struct oci_process *p, ocirt_error_t *err)
 int
 process_set_user (const struct oci_user *u, ocirt_error_t *err)
 {
-  gid_t *gids = NULL;
-  if (u->n_additional_gids)
-    {
-      gids = alloca (u->n_additional_gids * sizeof *gids);
-      for (size_t i = 0; i < u->n_additional_gids; i++)
-        gids[i] = u->additional_gids[i];
-    }
+  /* The config's gids are gid_t already; the parser caps their number at
+   * NGROUPS_MAX, and they are passed as they are, never copied. */
+  _Static_assert (sizeof (gid_t) == sizeof u->additional_gids[0], "gid_t is 32 bits");
+  const gid_t *gids = (const gid_t *) u->additional_gids;
   /* setgroups is refused in a user namespace whose setgroups file says
    * "deny"; without additional gids that is harmless, so only then is an
    * EPERM tolerated. */

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "../util/cleanup.h"
+#include "../util/mountinfo.h"
 #include "mounts.h"
 
 /* ---- propagation ----------------------------------------------------- */
@@ -42,31 +43,22 @@ make_parent_private (const char *rootfs, ocirt_error_t *err)
   const char *best = NULL;
   size_t best_len = 0;
   bool best_shared = false;
+  struct mountinfo_entry e;
 
   if (mi == NULL)
     return make_error (err, errno, "read /proc/self/mountinfo");
-  /* id parent major:minor root mountpoint options [optional...] - ... */
-  for (char *line = mi, *next; *line; line = next)
+  /* The last, longest mount point that is the rootfs or above it. */
+  for (char *cur = mi; mountinfo_next (&cur, &e);)
     {
-      char *mp = line, *sep;
-      next = strchrnul (line, '\n');
-      if (*next)
-        *next++ = '\0';
-      sep = strstr (line, " - ");
-      for (int i = 0; i < 4 && mp; i++)
-        mp = strchr (mp, ' ') ? strchr (mp, ' ') + 1 : NULL;
-      if (mp == NULL || sep == NULL)
-        continue;
-      size_t len = strcspn (mp, " ");
-      bool prefix = (len == 1 && mp[0] == '/')
+      const char *mp = e.mount_point;
+      size_t len = strlen (mp);
+      bool prefix = strcmp (mp, "/") == 0
                     || (strncmp (rootfs, mp, len) == 0 && (rootfs[len] == '/' || rootfs[len] == '\0'));
       if (prefix && len >= best_len)
         {
-          *sep = '\0';
-          mp[len] = '\0';
           best = mp;
           best_len = len;
-          best_shared = strstr (mp + len + 1, " shared:") != NULL;
+          best_shared = strstr (e.optional, "shared:") != NULL;
         }
     }
   if (best && best_shared && mount (NULL, best, NULL, MS_PRIVATE, NULL) < 0)

@@ -91,6 +91,7 @@ struct launch
   bool tty_proxy;                 /* run in the foreground: keep the master */
   int tty_master;                 /* kept for the proxy, or -1 */
   bool cgroup_made;
+  bool cgroup_existed;            /* found, not made: never removed */
   int cgroup_fd;                  /* v2: the cgroup for CLONE_INTO_CGROUP */
   bool cloned_into_cgroup;
   struct container_state st;
@@ -139,6 +140,15 @@ launch_release (struct launch *l)
   memset (l, 0, sizeof *l);
 }
 
+/* The end of the container's cgroup: removed if ocirt made it; if it was
+ * found (cgroupsPath naming an existing cgroup, maybe a host service's),
+ * only the container's processes in it are killed. */
+static int
+remove_cgroup (const char *path, bool existed, ocirt_error_t *err)
+{
+  return existed ? cgroup_release (path, err) : cgroup_destroy (path, err);
+}
+
 /* Undo a failed create: nothing may be left behind (process, cgroup, state). */
 static void
 launch_abort (struct launch *l, const char *id)
@@ -150,7 +160,7 @@ launch_abort (struct launch *l, const char *id)
       waitpid (l->pid, NULL, 0);
     }
   if (l->cgroup_made)
-    cgroup_destroy (l->cgroup_path, &ignored);
+    remove_cgroup (l->cgroup_path, l->cgroup_existed, &ignored);
   error_release (&ignored);
   if (l->dir_fd >= 0)
     state_dir_remove (l->root_fd, id, &ignored);
@@ -278,6 +288,7 @@ write_initial_state (struct launch *l, const struct create_opts *o, ocirt_error_
   st->owner = strdup ("");
   st->cgroup_path = strdup (l->cgroup_path);
   st->no_pivot = o->no_pivot;
+  st->no_new_keyring = o->no_new_keyring;
   if (cfg->n_annotations)
     {
       st->annotation_keys = calloc (cfg->n_annotations, sizeof (char *));
@@ -337,7 +348,7 @@ spawn_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
       struct init_args a = {
         .cfg = l->cfg, .id = o->id, .process = l->cfg->process, .rootfs = l->rootfs, .bundle = l->bundle, .ns = &l->ns, .sync_fd = sv[1],
         .sources = l->sources.fds ? &l->sources : NULL,
-        .fifo_fd = l->fifo_fd, .proc_fd = l->proc_fd, .no_pivot = o->no_pivot,
+        .fifo_fd = l->fifo_fd, .proc_fd = l->proc_fd, .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
         .preserve_fds = l->preserve_fds, .caps = l->has_caps ? &l->caps : NULL,
         .seccomp = l->seccomp, .stdio = l->stdio,
       };
@@ -406,9 +417,10 @@ prepare_cgroup (struct launch *l, ocirt_error_t *err)
   /* The configured device nodes are allowed in the device cgroup too, so a
    * default deny-all still leaves the container its own /dev. */
   if (cgroup_create_for_init (l->cgroup_path, lx ? lx->resources : NULL, lx ? lx->devices : NULL,
-                              lx ? lx->n_devices : 0, &l->cgroup_fd, err) < 0)
+                              lx ? lx->n_devices : 0, &l->cgroup_fd, &l->cgroup_existed, err) < 0)
     return -1;
   l->cgroup_made = true;
+  l->st.cgroup_existed = l->cgroup_existed;
   return 0;
 }
 
@@ -913,7 +925,7 @@ static void
 destroy_launched (const struct runtime_ctx *ctx, struct launch *l, const char *id)
 {
   ocirt_error_t ignored = NULL;
-  cgroup_destroy (l->cgroup_path, &ignored);
+  remove_cgroup (l->cgroup_path, l->cgroup_existed, &ignored);
   error_release (&ignored);
   run_poststop (ctx, l->dir_fd, &l->st);
   state_dir_remove (l->root_fd, id, &ignored);
@@ -1110,7 +1122,7 @@ container_delete (const struct runtime_ctx *ctx, const char *id, bool force, oci
     goto out;
   if (st.pid > 0)
     monitor_unregister (st.pid);
-  if (st.cgroup_path && cgroup_destroy (st.cgroup_path, err) < 0)
+  if (st.cgroup_path && remove_cgroup (st.cgroup_path, st.cgroup_existed, err) < 0)
     goto out;
   run_poststop (ctx, dir_fd, &st);
   ret = state_dir_remove (root_fd, id, err);

@@ -30,6 +30,7 @@ struct create_opts
   const char *pid_file;         /* NULL: none */
   const char *console_socket;   /* NULL: none */
   bool no_pivot;
+  bool no_new_keyring;          /* keep the caller's session keyring */
   int preserve_fds;
   enum shim_mode shim;          /* see src/shim/shim.h for the rule */
   const char *log_path;         /* shim log; NULL: <root>/<id>/container.log */

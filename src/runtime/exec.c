@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,13 +27,6 @@
 #include "../util/sync.h"
 #include "init.h"
 
-/* Names of the namespace files under /proc/<pid>/ns. */
-static const char *const proc_ns_names[OCI_NS_COUNT] = {
-  [OCI_NS_PID] = "pid", [OCI_NS_NETWORK] = "net",  [OCI_NS_MOUNT] = "mnt",
-  [OCI_NS_IPC] = "ipc", [OCI_NS_UTS] = "uts",      [OCI_NS_USER] = "user",
-  [OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
-};
-
 /* Everything exec holds; released by exec_release. */
 struct exec_ctx
 {
@@ -42,9 +37,6 @@ struct exec_ctx
   struct oci_capabilities caps_view;
   char **env;                         /* owned array of borrowed strings */
   char **cap_lists[5];                /* owned arrays of borrowed strings */
-  struct oci_namespace ns_join[OCI_NS_COUNT];
-  char ns_paths[OCI_NS_COUNT][64];
-  struct oci_linux ns_linux;
   struct ns_plan ns;
   struct caps_set caps;
   bool has_caps;
@@ -180,6 +172,8 @@ build_process (struct exec_ctx *x, const struct exec_opts *o, ocirt_error_t *err
   x->process.env = x->env;
   if (o->user && parse_user (o->user, &x->process.user, err) < 0)
     return -1;
+  if (o->n_additional_gids > NGROUPS_MAX)
+    return make_error (err, 0, "--additional-gids: more than NGROUPS_MAX (65536) groups");
   if (o->n_additional_gids)
     {
       x->process.user.additional_gids = o->additional_gids;
@@ -207,23 +201,31 @@ build_process (struct exec_ctx *x, const struct exec_opts *o, ocirt_error_t *err
   return 0;
 }
 
-/* Join every namespace the container has, through its init's /proc files. */
+/* Join every namespace the container has, through a pidfd of its init.
+ * The status check that load_container made is only a look at the pid:
+ * the init may die and its pid go to any host process before we join, and
+ * the files in /proc/<pid>/ns would then be that process's namespaces. A pidfd is
+ * bound to one process: once its start time is the recorded one, every
+ * setns through it reaches the init, or fails (ESRCH) if it has died. */
 static int
-plan_namespaces (struct exec_ctx *x, ocirt_error_t *err)
+plan_namespaces (struct exec_ctx *x, const char *id, ocirt_error_t *err)
 {
   const struct oci_linux *lx = x->cfg->linux_;
-  size_t n = 0;
+  cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, x->st.pid, 0);
+  if (pidfd < 0 && errno != ESRCH)
+    return make_error (err, errno, "open the init of container \"%s\" (pid %d)", id, (int) x->st.pid);
+  if (pidfd < 0 || proc_start_time (x->st.pid) != x->st.start_time)
+    return make_error (err, 0, "container not running");
   for (size_t i = 0; lx && i < lx->n_namespaces; i++)
     {
       enum oci_namespace_type t = lx->namespaces[i].type;
-      snprintf (x->ns_paths[n], sizeof x->ns_paths[n], "/proc/%d/ns/%s", (int) x->st.pid, proc_ns_names[t]);
-      x->ns_join[n].type = t;
-      x->ns_join[n].path = x->ns_paths[n];
-      n++;
+      if (x->ns.join_fd[t] >= 0)
+        continue;
+      x->ns.join_fd[t] = fcntl (pidfd, F_DUPFD_CLOEXEC, 0);
+      if (x->ns.join_fd[t] < 0)
+        return make_error (err, errno, "dup the pidfd of container \"%s\"", id);
     }
-  x->ns_linux.namespaces = x->ns_join;
-  x->ns_linux.n_namespaces = n;
-  return ns_plan_build (&x->ns_linux, &x->ns, err);
+  return 0;
 }
 
 static int
@@ -292,7 +294,7 @@ spawn (struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_p
       struct init_args a = {
         .cfg = x->cfg, .id = o->id, .process = &x->process, .exec = true, .ns = &x->ns,
         .sync_fd = sv[1], .fifo_fd = -1, .proc_fd = proc_fd, .preserve_fds = o->preserve_fds,
-        .caps = x->has_caps ? &x->caps : NULL, .seccomp = x->seccomp,
+        .caps = x->has_caps ? &x->caps : NULL, .seccomp = x->seccomp, .no_new_keyring = x->st.no_new_keyring,
       };
       container_init (&a);
     }
@@ -352,7 +354,7 @@ container_exec (const struct runtime_ctx *ctx, const struct exec_opts *o, int *e
   *exit_code = 0;
   if (state_validate_id (o->id, err) < 0 || load_container (ctx, o->id, &x, err) < 0
       || build_process (&x, o, err) < 0 || prepare_security (&x, ctx, err) < 0
-      || plan_namespaces (&x, err) < 0)
+      || plan_namespaces (&x, o->id, err) < 0)
     goto out;
   if (x.process.terminal && !o->console_socket && o->detach)
     {

@@ -17,6 +17,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/error.h"
+#include "../util/mountinfo.h"
 
 #define CGROUP_ROOT_DIR "/sys/fs/cgroup"
 #define CGROUP_UNIFIED_DIR "/sys/fs/cgroup/unified"
@@ -107,19 +108,15 @@ hostcheck_has_cap (const char *proc_status, int cap)
 static char *
 root_mount_fstype (const char *mountinfo)
 {
+  cleanup_free char *copy = mountinfo ? strdup (mountinfo) : NULL;
+  struct mountinfo_entry e;
   char *found = NULL;
-  for (const char *line = mountinfo; line && *line; line = strchr (line, '\n') ? strchr (line, '\n') + 1 : NULL)
-    {
-      char mp[16];
-      if (sscanf (line, "%*s %*s %*s %*s %15s", mp) != 1 || strcmp (mp, "/") != 0)
-        continue;
-      const char *sep = strstr (line, " - ");
-      const char *eol = strchr (line, '\n');
-      if (sep == NULL || (eol && sep > eol))
-        continue;
-      free (found);
-      found = strndup (sep + 3, strcspn (sep + 3, " \n"));
-    }
+  for (char *cur = copy; cur && mountinfo_next (&cur, &e);)
+    if (strcmp (e.mount_point, "/") == 0)
+      {
+        free (found);
+        found = strdup (e.fstype);
+      }
   return found;
 }
 

@@ -30,6 +30,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../linux/keyring.h"
 #include "../linux/process.h"
 #include "hooks.h"
 #include "container.h"
@@ -83,6 +84,10 @@ enter_namespaces (const struct init_args *a, ocirt_error_t *err)
    * the caller's session unless it gets a terminal. */
   if ((!a->exec || a->process->terminal) && setsid () < 0)
     return make_error (err, errno, "setsid");
+  /* The caller's session keyring holds the caller's secrets: the container
+   * gets its own (in its user namespace, so after joining that). */
+  if (!a->no_new_keyring && keyring_join_session (a->id, err) < 0)
+    return -1;
   return 0;
 }
 

@@ -34,6 +34,7 @@ struct init_args
   int fifo_fd;                    /* O_PATH fd of <state>/exec.fifo, or -1 (run) */
   int proc_fd;                    /* O_PATH fd of the host /proc */
   bool no_pivot;
+  bool no_new_keyring;            /* stay in the caller's session keyring */
   int preserve_fds;
   const struct caps_set *caps;    /* NULL: leave capabilities alone */
   scmp_filter_ctx seccomp;        /* NULL: no filter */

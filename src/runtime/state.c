@@ -42,6 +42,8 @@
 #define K_CGROUP_PATH "cgroup_path"
 #define K_CREATED_DONE "created_done"
 #define K_NO_PIVOT "no_pivot"
+#define K_NO_NEW_KEYRING "no_new_keyring"
+#define K_CGROUP_EXISTED "cgroup_existed"
 #define K_EXIT "exit"
 #define K_EXIT_CODE "code"
 #define K_EXIT_SIGNAL "signal"
@@ -587,8 +589,10 @@ gen_state (yajl_gen g, const struct container_state *st)
          && gen_str (g, K_OWNER, st->owner)
          && gen_annotations (g, st)
          && gen_str (g, K_CGROUP_PATH, st->cgroup_path)
+         && gen_bool (g, K_CGROUP_EXISTED, st->cgroup_existed)
          && gen_bool (g, K_CREATED_DONE, st->created_done)
          && gen_bool (g, K_NO_PIVOT, st->no_pivot)
+         && gen_bool (g, K_NO_NEW_KEYRING, st->no_new_keyring)
          && gen_exit (g, st)
          && gen_str (g, K_SHIM_LOG, st->shim_log)
          && gen_int (g, K_SHIM_PID, st->shim_pid)
@@ -788,8 +792,10 @@ parse_tree (yajl_val root, struct container_state *st, ocirt_error_t *err)
       || parse_str (root, K_OWNER, &st->owner, err) < 0
       || parse_annotations (root, st, err) < 0
       || parse_str (root, K_CGROUP_PATH, &st->cgroup_path, err) < 0
+      || parse_bool (root, K_CGROUP_EXISTED, &st->cgroup_existed, err) < 0
       || parse_bool (root, K_CREATED_DONE, &st->created_done, err) < 0
       || parse_bool (root, K_NO_PIVOT, &st->no_pivot, err) < 0
+      || parse_bool (root, K_NO_NEW_KEYRING, &st->no_new_keyring, err) < 0
       || parse_exit (root, st, err) < 0
       || parse_str (root, K_SHIM_LOG, &st->shim_log, err) < 0
       || parse_int (root, ".", K_SHIM_PID, 0, INT_MAX, &shim_pid, err) < 0

@@ -37,8 +37,12 @@ struct container_state
   char **annotation_values;
   size_t n_annotations;
   char *cgroup_path;              /* the cgroup path inside each hierarchy */
+  bool cgroup_existed;            /* found, not made by create: delete kills
+                                     the container's processes in it and
+                                     removes nothing */
   bool created_done;              /* false while `create` is still running */
   bool no_pivot;
+  bool no_new_keyring;            /* keep the caller's session keyring (exec too) */
   bool has_exit;                  /* the shim recorded how the init ended */
   int exit_code;                  /* valid when has_exit */
   int exit_signal;                /* 0 unless killed by a signal */

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -227,6 +228,71 @@ duplicate_keys_take_the_last_value (void **state)
 }
 
 /* ---- type errors -------------------------------------------------------- */
+
+/* "additionalGids": [0, 0, ...] with n entries. */
+static char *
+gids_config (size_t n)
+{
+  size_t len = 64 + 2 * n;
+  char *json = malloc (len);
+  char *p = json;
+  if (json == NULL)
+    abort ();
+  p += sprintf (p, "{\"process\": {\"user\": {\"additionalGids\": [");
+  for (size_t i = 0; i < n; i++)
+    p += sprintf (p, i ? ",0" : "0");
+  sprintf (p, "]}}}");
+  return json;
+}
+
+/* The init copied the list onto its stack (alloca) with the length the JSON
+ * gave: a long enough list ran it past its stack. NGROUPS_MAX is what
+ * setgroups takes, and the most the parser accepts. */
+static void
+additional_gids_are_capped_at_ngroups_max (void **state)
+{
+  (void) state;
+  cleanup_free char *max = gids_config (NGROUPS_MAX);
+  cleanup_free char *over = gids_config (NGROUPS_MAX + 1);
+  cleanup_error ocirt_error_t err = NULL;
+  cleanup_config struct oci_config *cfg = parse (max, &err);
+  assert_non_null (cfg);
+  assert_int_equal (cfg->process->user.n_additional_gids, NGROUPS_MAX);
+  assert_parse_error (over, "config.json: .process.user.additionalGids: more than NGROUPS_MAX (65536) entries");
+}
+
+/* Device numbers were int64 cast to the kernel's 12-bit major and 20-bit
+ * minor: 4096:0 became 0:0's neighbour, -2 a huge number. */
+static void
+device_numbers_must_fit_dev_t (void **state)
+{
+  (void) state;
+  assert_parse_error (BASE_PREFIX "\"linux\": {\"devices\": [{\"type\": \"c\", \"path\": \"/dev/x\","
+                      " \"major\": 4096, \"minor\": 0}]}}",
+                      "config.json: .linux.devices[0].major: 4096 is out of range (0 to 4095)");
+  assert_parse_error (BASE_PREFIX "\"linux\": {\"devices\": [{\"type\": \"c\", \"path\": \"/dev/x\","
+                      " \"major\": 1, \"minor\": -1}]}}",
+                      "config.json: .linux.devices[0].minor: -1 is out of range (0 to 1048575)");
+  assert_parse_error (BASE_PREFIX "\"linux\": {\"resources\": {\"devices\": [{\"allow\": true,"
+                      " \"major\": -2}]}}}",
+                      "config.json: .linux.resources.devices[0].major: -2 is out of range (0 to 4095, or -1 for any)");
+  assert_parse_error (BASE_PREFIX "\"linux\": {\"resources\": {\"blockIO\": {\"throttleReadBpsDevice\":"
+                      " [{\"major\": 8, \"minor\": 1048576, \"rate\": 1}]}}}}",
+                      "config.json: .linux.resources.blockIO.throttleReadBpsDevice[0].minor: 1048576 is out of range"
+                      " (0 to 1048575)");
+  assert_parse_error (BASE_PREFIX "\"linux\": {\"resources\": {\"blockIO\": {\"weightDevice\":"
+                      " [{\"major\": 9223372036854775807, \"minor\": 0}]}}}}",
+                      "config.json: .linux.resources.blockIO.weightDevice[0].major: 9223372036854775807 is out of"
+                      " range (0 to 4095)");
+  cleanup_error ocirt_error_t err = NULL;
+  cleanup_config struct oci_config *cfg
+    = parse (BASE_PREFIX "\"linux\": {\"devices\": [{\"type\": \"c\", \"path\": \"/dev/x\", \"major\": 4095,"
+             " \"minor\": 1048575}], \"resources\": {\"devices\": [{\"allow\": false, \"major\": -1,"
+             " \"minor\": -1, \"access\": \"rwm\"}]}}}", &err);
+  assert_non_null (cfg);
+  assert_int_equal (cfg->linux_->devices[0].major, 4095);
+  assert_int_equal (cfg->linux_->resources->devices[0].minor, -1);
+}
 
 static void
 type_errors_name_file_path_and_problem (void **state)
@@ -579,6 +645,8 @@ main (void)
     cmocka_unit_test (unknown_properties_are_ignored),
     cmocka_unit_test (duplicate_keys_take_the_last_value),
     cmocka_unit_test (type_errors_name_file_path_and_problem),
+    cmocka_unit_test (additional_gids_are_capped_at_ngroups_max),
+    cmocka_unit_test (device_numbers_must_fit_dev_t),
     cmocka_unit_test (malformed_json_is_refused),
     cmocka_unit_test (deep_nesting_is_refused),
     cmocka_unit_test (invalid_utf8_and_nul_are_refused),
