@@ -23,6 +23,16 @@ place. In standalone use it leaves a small per-container shim that records
 the container's output (\fBocirt logs\fR) and exit status (\fBocirt state\fR);
 under a manager that is a child subreaper (conmon, containerd-shim) it adds
 no process of its own.
+.PP
+The caller's stdio, as with runc: with a shim, the container reads the
+caller's stdin when it is a pipe or a file (a terminal or a closed stdin
+gives /dev/null), and its stdout and stderr go to the log and, when the
+caller's stdout or stderr is a file or a pipe, there too
+(\fBocirt run \-d\fR \fIid\fR \fB> out\fR). A pipe that is full holds the
+container back, as runc's would, but for at most 10 s without progress;
+then, or at once when the pipe's reader is gone, only the log goes on, and
+an event of type "shim" says so (\fBocirt events\fR). A terminal or
+/dev/null is not copied to.
 .SH GLOBAL OPTIONS
 .nf
 HEAD
@@ -41,7 +51,8 @@ cat <<'TAIL'
 .TP
 .I /run/ocirt/<id>/
 the state of a container: state.json, a copy of config.json, exec.fifo while
-it is created, and the shim's container.log and events.json.
+it is created, and the shim's container.log and events.json (the memory
+monitor's events and the shim's own failures, relayed by \fBocirt events\fR).
 .TP
 .I /dev/container_monitor
 the kernel memory monitor (kmod/), used when present.

@@ -639,9 +639,11 @@ create_detached (const struct runtime_ctx *ctx, const struct create_opts *o, boo
   if (shim > 0)
     return shim_wait_report (s.report_fd, err);
 
-  /* In the shim. */
+  /* In the shim. The log pump starts before the verdict: if it cannot,
+   * the create fails instead of the container writing into a closed pipe. */
   l.stdio = s.stdio;
-  if (launch (ctx, o, wait_for_start, log_path, &l, err) < 0)
+  if (launch (ctx, o, wait_for_start, log_path, &l, err) < 0
+      || shim_start_logging (&s, ctx->root, o->id, log_path, err) < 0)
     {
       launch_abort (&l, o->id);
       shim_report (&s, *err);
@@ -652,7 +654,7 @@ create_detached (const struct runtime_ctx *ctx, const struct create_opts *o, boo
   /* Opened before `start`, so no event of this container can be missed. */
   int monitor_fd = monitor_open_events ();
   shim_report (&s, NULL);
-  shim_serve (&s, init, ctx->root, o->id, log_path, monitor_fd);
+  shim_serve (&s, init, monitor_fd);
 }
 
 int

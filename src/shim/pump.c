@@ -5,11 +5,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,11 +36,17 @@ _Static_assert (RINGBUF_STREAM_STDOUT == LOGFILE_STREAM_STDOUT
 #define FLUSH_DELAY_MS 5
 /* Released ring space wakes the producer while the consumer goes on. */
 #define RELEASE_EVERY (128 * 1024)
+/* How long a caller's copy may take no data before it is given up: long
+ * enough for a reader that is merely slow, short enough that a reader that
+ * stopped reading does not stall the log (and the container) for long. */
+#define TEE_STALL_MS 10000
+#define STALL_TEXT "10 s"
 
 struct pipe_source
 {
   int fd;
   uint8_t stream;
+  int tee_fd;  /* the caller's copy of this stream, or -1 */
 };
 
 struct log_pump
@@ -50,6 +58,7 @@ struct log_pump
   pthread_t producer, consumer;
   ocirt_error_t producer_err;  /* owned by the producer until joined */
   ocirt_error_t consumer_err;  /* owned by the consumer until joined */
+  struct log_pump_options opts;
 };
 
 static int64_t
@@ -67,6 +76,79 @@ source_close (struct log_pump *p, struct pipe_source *s)
   epoll_ctl (p->epoll_fd, EPOLL_CTL_DEL, s->fd, NULL);
   close (s->fd);
   s->fd = -1;
+  if (s->tee_fd >= 0)
+    close (s->tee_fd);
+  s->tee_fd = -1;
+}
+
+static const char *
+stream_name (uint8_t stream)
+{
+  return stream == RINGBUF_STREAM_STDOUT ? "stdout" : "stderr";
+}
+
+/* Tell the pump's owner about a failure as it happens (the log file and
+ * the container go on; the owner records it where users look). */
+static void
+report (struct log_pump *p, const char *what, ocirt_error_t e)
+{
+  if (p->opts.on_error)
+    p->opts.on_error (p->opts.arg, what, e);
+}
+
+/* Stop copying `s` to the caller, saying why. */
+static void
+tee_give_up (struct log_pump *p, struct pipe_source *s, const char *why)
+{
+  ocirt_error_t e = NULL;
+
+  make_error (&e, 0, "stopped copying container %s to the caller: %s; the log has all of it",
+              stream_name (s->stream), why);
+  report (p, "warning", e);
+  error_release (&e);
+  close (s->tee_fd);
+  s->tee_fd = -1;
+}
+
+/* Copy a chunk, already committed to the ring, to the caller's fd. A file
+ * takes it at once; a pipe (opened non-blocking for us alone, see shim.c)
+ * may be full: wait for its reader, which holds back the container as
+ * runc's direct pipe would, but give the copy up after TEE_STALL_MS without
+ * progress, or at once when the reader is gone. The log has every byte
+ * either way: it never waits for the caller. */
+static void
+tee_chunk (struct log_pump *p, struct pipe_source *s, const char *data, size_t len)
+{
+  while (len > 0)
+    {
+      ssize_t w = write (s->tee_fd, data, len);
+
+      if (w > 0)
+        {
+          data += w;
+          len -= (size_t) w;
+          continue;
+        }
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0 && errno == EAGAIN)
+        {
+          struct pollfd pfd = { .fd = s->tee_fd, .events = POLLOUT };
+          int r = poll (&pfd, 1, TEE_STALL_MS);
+
+          if (r > 0 && ! (pfd.revents & POLLERR))
+            continue;
+          if (r < 0 && errno == EINTR)
+            continue;
+          if (r == 0)
+            tee_give_up (p, s, "its reader took nothing for " STALL_TEXT);
+          else
+            tee_give_up (p, s, "its reader is gone");
+          return;
+        }
+      tee_give_up (p, s, w < 0 && errno == EPIPE ? "its reader is gone" : strerror (w < 0 ? errno : EIO));
+      return;
+    }
 }
 
 /* One read from a ready pipe, straight into the ring. Returns false once
@@ -84,12 +166,16 @@ pump_source (struct log_pump *p, struct pipe_source *s)
     return true;
   n = read (s->fd, dst, (size_t) room);
   ringbuf_commit (p->ring, s->stream, now_ns (), n > 0 ? (size_t) n : 0);
+  /* The committed bytes stay intact until this thread reserves again: the
+   * consumer only reads them, and there is no other producer. */
+  if (n > 0 && s->tee_fd >= 0)
+    tee_chunk (p, s, dst, (size_t) n);
   if (n < 0 && (errno == EINTR || errno == EAGAIN))
     return true;
   if (n < 0)
     {
-      make_error (&p->producer_err, errno, "read container %s",
-                  s->stream == RINGBUF_STREAM_STDOUT ? "stdout" : "stderr");
+      make_error (&p->producer_err, errno, "read container %s", stream_name (s->stream));
+      report (p, "error", p->producer_err);
       source_close (p, s);
       return false;
     }
@@ -135,11 +221,20 @@ producer_main (void *arg)
 
 /* Give the records handed out so far back to the ring, once the log file
  * has them: the writer's queued output points into the ring. */
+/* The first write failure of the log: from here on the rest is discarded
+ * (see pump.h), so the owner hears of it now, not at the end. */
+static void
+consumer_failed (struct log_pump *p, bool *failed)
+{
+  *failed = true;
+  report (p, "error", p->consumer_err);
+}
+
 static void
 release_written (struct log_pump *p, struct ringbuf_batch *batch, bool *failed)
 {
   if (! *failed && logfile_writer_write_queued (p->writer, &p->consumer_err) < 0)
-    *failed = true;
+    consumer_failed (p, failed);
   ringbuf_release (p->ring, batch);
 }
 
@@ -153,7 +248,7 @@ consume_batch (struct log_pump *p, struct ringbuf_batch *batch, bool *failed)
       if (! *failed
           && logfile_queue_chunk (p->writer, c.stream, c.timestamp_ns, c.data, c.len,
                                   &p->consumer_err) < 0)
-        *failed = true;
+        consumer_failed (p, failed);
       if (batch->consumed >= RELEASE_EVERY)
         release_written (p, batch, failed);
     }
@@ -176,7 +271,7 @@ consumer_main (void *arg)
         {
           /* The container went quiet: let readers of the file see it all. */
           if (! failed && logfile_writer_flush (p->writer, &p->consumer_err) < 0)
-            failed = true;
+            consumer_failed (p, &failed);
           n = ringbuf_acquire (p->ring, &batch, -1);
         }
       if (n == 0)
@@ -189,8 +284,8 @@ consumer_main (void *arg)
       cleanup_error ocirt_error_t ignored = NULL;
       logfile_writer_close (steal_pointer (&p->writer), &ignored);
     }
-  else
-    logfile_writer_close (steal_pointer (&p->writer), &p->consumer_err);
+  else if (logfile_writer_close (steal_pointer (&p->writer), &p->consumer_err) < 0)
+    report (p, "error", p->consumer_err);
   return NULL;
 }
 
@@ -200,8 +295,12 @@ pump_free (struct log_pump *p)
   cleanup_error ocirt_error_t ignored = NULL;
 
   for (int i = 0; i < 2; i++)
-    if (p->sources[i].fd >= 0)
-      close (p->sources[i].fd);
+    {
+      if (p->sources[i].fd >= 0)
+        close (p->sources[i].fd);
+      if (p->sources[i].tee_fd >= 0)
+        close (p->sources[i].tee_fd);
+    }
   if (p->epoll_fd >= 0)
     close (p->epoll_fd);
   logfile_writer_close (p->writer, &ignored);
@@ -268,21 +367,24 @@ start_threads (struct log_pump *p, ocirt_error_t *err)
 
 struct log_pump *
 log_pump_start (int stdout_fd, int stderr_fd, const char *log_path, size_t buffer_bytes,
-                ocirt_error_t *err)
+                const struct log_pump_options *opts, ocirt_error_t *err)
 {
   struct log_pump *p = calloc (1, sizeof *p);
+  int tee[2] = { opts ? opts->tee_fds[0] : -1, opts ? opts->tee_fds[1] : -1 };
 
   if (p == NULL)
     {
-      if (stdout_fd >= 0)
-        close (stdout_fd);
-      if (stderr_fd >= 0)
-        close (stderr_fd);
+      int fds[4] = { stdout_fd, stderr_fd, tee[0], tee[1] };
+      for (int i = 0; i < 4; i++)
+        if (fds[i] >= 0)
+          close (fds[i]);
       make_error (err, errno, "allocate log pump");
       return NULL;
     }
-  p->sources[0] = (struct pipe_source) { stdout_fd, RINGBUF_STREAM_STDOUT };
-  p->sources[1] = (struct pipe_source) { stderr_fd, RINGBUF_STREAM_STDERR };
+  if (opts)
+    p->opts = *opts;
+  p->sources[0] = (struct pipe_source) { stdout_fd, RINGBUF_STREAM_STDOUT, tee[0] };
+  p->sources[1] = (struct pipe_source) { stderr_fd, RINGBUF_STREAM_STDERR, tee[1] };
   p->epoll_fd = -1;
   p->ring = ringbuf_new (buffer_bytes ? buffer_bytes : LOG_PUMP_DEFAULT_BUFFER);
   if (p->ring == NULL)
@@ -323,7 +425,7 @@ int
 log_pump_run (int stdout_fd, int stderr_fd, const char *log_path, size_t buffer_bytes,
               ocirt_error_t *err)
 {
-  struct log_pump *p = log_pump_start (stdout_fd, stderr_fd, log_path, buffer_bytes, err);
+  struct log_pump *p = log_pump_start (stdout_fd, stderr_fd, log_path, buffer_bytes, NULL, err);
 
   if (p == NULL)
     return -1;

@@ -16,7 +16,17 @@
  *
  * If writing the log file fails (for example the disk is full), the consumer
  * keeps draining the ring and discards the rest, so the container is never
- * stalled forever by its log; the error is returned by log_pump_join().
+ * stalled forever by its log; the error is passed to the on_error hook as it
+ * happens and returned by log_pump_join().
+ *
+ * The caller's copy (tee): each stream may also be copied, as read, to a
+ * file or pipe of the caller's (options.tee_fds). The producer copies a
+ * chunk after committing it to the ring, so the log never waits for the
+ * caller. A full pipe holds the producer back (and so the container, as
+ * runc's direct pipe would) for at most TEE_STALL_MS without progress; then,
+ * or at once when the pipe's reader is gone, that copy is given up with a
+ * "warning" through on_error, and only the log goes on. A pipe tee_fd must be
+ * O_NONBLOCK.
  */
 #ifndef OCIRT_SHIM_PUMP_H
 #define OCIRT_SHIM_PUMP_H
@@ -31,13 +41,24 @@
 
 struct log_pump;
 
-/* Start pumping. Takes ownership of both fds (closed on EOF, or here on
- * failure); either may be -1 when that stream is absent, e.g. when stdout
- * and stderr share one pipe. buffer_bytes 0 means LOG_PUMP_DEFAULT_BUFFER.
- * Returns NULL with *err set when the log file cannot be opened or a thread
- * cannot start. */
+struct log_pump_options
+{
+  int tee_fds[2];  /* copies of stdout and stderr for the caller, or -1 */
+  /* Called from a pump thread for each failure the pump survives: `level`
+   * is "error" (the log lost data) or "warning" (a caller's copy ended). */
+  void (*on_error) (void *arg, const char *level, ocirt_error_t e);
+  void *arg;
+};
+
+/* Start pumping. Takes ownership of both fds and of opts' tee_fds (closed
+ * on EOF, or here on failure); either may be -1 when that stream is absent,
+ * e.g. when stdout and stderr share one pipe. buffer_bytes 0 means
+ * LOG_PUMP_DEFAULT_BUFFER; opts may be NULL (no copies, no hook). Returns
+ * NULL with *err set when the log file cannot be opened or a thread cannot
+ * start. */
 struct log_pump *log_pump_start (int stdout_fd, int stderr_fd, const char *log_path,
-                                 size_t buffer_bytes, ocirt_error_t *err);
+                                 size_t buffer_bytes, const struct log_pump_options *opts,
+                                 ocirt_error_t *err);
 
 /* Wait until both pipes reached EOF and every byte is written and flushed,
  * then free `p`. Returns 0, or -1 with *err set from the first failure. */

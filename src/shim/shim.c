@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -15,8 +16,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <yajl_gen.h>
+
 #include "../linux/monitor.h"
 #include "../util/cleanup.h"
+#include "../util/json.h"
 #include "../util/signals.h"
 #include "pump.h"
 
@@ -89,21 +93,63 @@ shim_wanted (enum shim_mode mode)
   return !parent_is_subreaper ();
 }
 
-/* The container's stdio: /dev/null for stdin, and a pipe each for stdout
- * and stderr whose read ends the shim keeps. */
+/* The container's stdin: the caller's, as runc gives it, when it is a pipe
+ * or a file; never a terminal, which the shell the caller returns to goes
+ * on reading. Otherwise (a tty, or closed) /dev/null. */
+static int
+container_stdin (ocirt_error_t *err)
+{
+  int fd;
+
+  if (fcntl (STDIN_FILENO, F_GETFD) >= 0 && !isatty (STDIN_FILENO))
+    fd = fcntl (STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+  else
+    fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return make_error (err, errno, "shim: container stdin");
+  return fd;
+}
+
+/* The caller's stdout or stderr, kept to copy the container's stream to,
+ * or -1: only a regular file or a pipe (FIFO) is copied to. A terminal is
+ * not (output would land on the shell's screen after ocirt returned), nor
+ * /dev/null (no use), nor a socket. A pipe is reopened through /proc: a new
+ * open file description, so that making it non-blocking (see pump.h) does
+ * not change the caller's own fd. */
+static int
+caller_copy_fd (int fd)
+{
+  struct stat st;
+  char path[32];
+
+  if (fstat (fd, &st) < 0)
+    return -1;
+  if (S_ISREG (st.st_mode))
+    return fcntl (fd, F_DUPFD_CLOEXEC, 3);
+  if (!S_ISFIFO (st.st_mode))
+    return -1;
+  snprintf (path, sizeof path, "/proc/self/fd/%d", fd);
+  return open (path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+}
+
+/* The container's stdio: the caller's stdin (see container_stdin), and a
+ * pipe each for stdout and stderr whose read ends the shim keeps, and the
+ * caller's stdout and stderr to copy them to. */
 static int
 setup_stdio (struct shim *s, ocirt_error_t *err)
 {
   int out[2], errp[2];
   if (pipe2 (out, O_CLOEXEC) < 0 || pipe2 (errp, O_CLOEXEC) < 0)
     return make_error (err, errno, "shim: create pipes");
-  s->stdio[0] = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  s->stdio[0] = container_stdin (err);
   if (s->stdio[0] < 0)
-    return make_error (err, errno, "shim: open /dev/null");
+    return -1;
   s->stdio[1] = out[1];
   s->stdio[2] = errp[1];
   s->out_read = out[0];
   s->err_read = errp[0];
+  s->tee[0] = caller_copy_fd (STDOUT_FILENO);
+  s->tee[1] = caller_copy_fd (STDERR_FILENO);
   return 0;
 }
 
@@ -128,6 +174,8 @@ shim_fork (struct shim *s, ocirt_error_t *err)
     }
   close (report[0]);
   s->report_fd = report[1];
+  s->tee[0] = s->tee[1] = -1;
+  s->pump = NULL;
   /* Its own session, so the caller's terminal and process group signals
    * do not reach it; a subreaper, so every orphan of the container comes
    * to it to be reaped. */
@@ -202,6 +250,19 @@ record_exit (const char *root, const char *id, int status, bool monitor_killed)
   error_release (&err);
 }
 
+/* Append one line to <root>/<id>/events.json, which `ocirt events` relays.
+ * O_APPEND with one write per line: readers never see half a record. */
+static void
+append_event_line (const char *root, const char *id, const char *line, size_t len)
+{
+  cleanup_free char *path = NULL;
+  if (asprintf (&path, "%s/%s/%s", root, id, STATE_EVENTS_FILE) < 0)
+    return;
+  cleanup_close int fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0 && write (fd, line, len) < 0)
+    return;
+}
+
 /* One JSON line per monitor event, in the shape of `ocirt events`. */
 static void
 append_event (const char *root, const char *id, const struct cmon_event *ev)
@@ -219,13 +280,61 @@ append_event (const char *root, const char *id, const struct cmon_event *ev)
                       id, ev->kind == CMON_EVENT_HARD ? "hard_kill" : "soft_warning", ev->pid,
                       (unsigned long long) ev->rss, (unsigned long long) ev->limit, when, ts.tv_nsec,
                       ev->dropped);
-  cleanup_free char *path = NULL;
-  if (asprintf (&path, "%s/%s/%s", root, id, STATE_EVENTS_FILE) < 0)
+  append_event_line (root, id, line, (size_t) len);
+}
+
+/* The log pump's failures after the create succeeded (a full disk, a
+ * caller's pipe given up): nobody waits on the shim any more, so each
+ * becomes an event {"type":"shim","id":..,"data":{"level":..,"message":..}}
+ * that `ocirt events` shows, instead of vanishing. */
+static void
+report_pump_failure (void *arg, const char *level, ocirt_error_t e)
+{
+  struct shim *s = arg;
+  const unsigned char *buf;
+  size_t len;
+  yajl_gen g = yajl_gen_alloc (NULL);
+
+  if (g == NULL)
     return;
-  cleanup_close int fd = open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  /* O_APPEND with one write per line: readers never see half a record. */
-  if (fd >= 0 && write (fd, line, (size_t) len) < 0)
-    return;
+  yajl_gen_map_open (g);
+  json_gen_kv_string (g, "type", "shim");
+  json_gen_kv_string (g, "id", s->id);
+  json_gen_str (g, "data");
+  yajl_gen_map_open (g);
+  json_gen_kv_string (g, "level", level);
+  json_gen_kv_string (g, "message", e ? e->message : "");
+  yajl_gen_map_close (g);
+  yajl_gen_map_close (g);
+  if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok)
+    {
+      cleanup_free char *line = malloc (len + 1);
+      if (line)
+        {
+          memcpy (line, buf, len);
+          line[len] = '\n';
+          append_event_line (s->root, s->id, line, len + 1);
+        }
+    }
+  yajl_gen_free (g);
+}
+
+int
+shim_start_logging (struct shim *s, const char *root, const char *id, const char *log_path,
+                    ocirt_error_t *err)
+{
+  struct log_pump_options opts = { .tee_fds = { s->tee[0], s->tee[1] },
+                                   .on_error = report_pump_failure, .arg = s };
+
+  s->root = root;
+  s->id = id;
+  /* The pump owns these from here, on failure too. */
+  s->tee[0] = s->tee[1] = -1;
+  s->pump = log_pump_start (s->out_read, s->err_read, log_path, SHIM_LOG_BUFFER, &opts, err);
+  s->out_read = s->err_read = -1;
+  if (s->pump == NULL)
+    return wrap_error (err, "shim: log to \"%s\"", log_path);
+  return 0;
 }
 
 /* Reap every child that has exited; true once the init is among them. */
@@ -248,9 +357,9 @@ reap (pid_t init, int *init_status)
 }
 
 void
-shim_serve (struct shim *s, pid_t init, const char *root, const char *id, const char *log_path,
-            int monitor_fd)
+shim_serve (struct shim *s, pid_t init, int monitor_fd)
 {
+  const char *root = s->root, *id = s->id;
   ocirt_error_t err = NULL;
   sigset_t all, chld;
   bool monitor_killed = false;
@@ -271,8 +380,6 @@ shim_serve (struct shim *s, pid_t init, const char *root, const char *id, const 
   sigemptyset (&chld);
   sigaddset (&chld, SIGCHLD);
   int sfd = signalfd (-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-  struct log_pump *pump = log_pump_start (s->out_read, s->err_read, log_path, SHIM_LOG_BUFFER, &err);
-  error_release (&err);
 
   /* Reap everything (orphans of the container come to us as the subreaper)
    * until the init has gone; meanwhile record the monitor's events. */
@@ -294,9 +401,9 @@ shim_serve (struct shim *s, pid_t init, const char *root, const char *id, const 
     }
   record_exit (root, id, status, monitor_killed);
   /* The log is complete once every writer (the init and anything that
-   * inherited its stdio) has closed the pipes. */
-  if (pump)
-    log_pump_join (pump, &err);
+   * inherited its stdio) has closed the pipes. Its failures were reported
+   * as they happened (report_pump_failure). */
+  log_pump_join (s->pump, &err);
   error_release (&err);
   while (waitpid (-1, NULL, WNOHANG) > 0)
     ;

@@ -14,6 +14,10 @@
  * adopted by pid 1 and its exit status lost. The probe costs one double
  * fork: a grandchild is orphaned and reports who adopted it. `--shim always`
  * and `--shim never` (or OCIRT_SHIM=always|never) override the rule.
+ *
+ * The caller's stdio, as with runc: the container reads the caller's stdin
+ * when it is a pipe or a file, and what it writes goes both to the log and,
+ * when the caller's stdout/stderr is a file or a pipe, there too (pump.h).
  */
 #ifndef OCIRT_SHIM_H
 #define OCIRT_SHIM_H
@@ -38,13 +42,20 @@ int shim_mode_parse (const char *s, enum shim_mode *mode);
 /* Apply the rule above. */
 bool shim_wanted (enum shim_mode mode);
 
+struct log_pump;
+
 struct shim
 {
   int report_fd;      /* shim -> caller: "ok" for success, else the error */
   int out_read;       /* container stdout, read end (shim side) */
   int err_read;       /* container stderr, read end */
-  int stdio[3];       /* what the init gets as 0/1/2: /dev/null and the
-                         pipes' write ends (all close-on-exec here) */
+  int stdio[3];       /* what the init gets as 0/1/2: the caller's stdin
+                         (or /dev/null) and the pipes' write ends (all
+                         close-on-exec here) */
+  int tee[2];         /* the caller's stdout/stderr to copy the streams to,
+                         or -1 (see setup_stdio in shim.c) */
+  struct log_pump *pump;
+  const char *root, *id;  /* where failures are recorded (events.json) */
 };
 
 /* Fork the shim. Returns the shim's pid in the caller and 0 in the shim
@@ -58,12 +69,19 @@ int shim_wait_report (int report_fd, ocirt_error_t *err);
 /* Shim side: report the create's result to the caller and detach from it. */
 void shim_report (struct shim *s, ocirt_error_t err);
 
-/* Shim side, after a successful create: pump the pipes to log_path, reap
- * until `init` exits, record its exit status under <root>/<id>, drain the
- * logs, and exit. `monitor_fd` (or -1) is /dev/container_monitor opened for
- * events: they are appended to <root>/<id>/events.json, and a hard-limit
- * kill is recorded in the state. Never returns. */
-__attribute__ ((noreturn)) void shim_serve (struct shim *s, pid_t init, const char *root, const char *id,
-                                            const char *log_path, int monitor_fd);
+/* Shim side, after a successful create and before reporting it: start
+ * pumping the pipes to log_path (and copying them to the caller's stdout and
+ * stderr). A failure here fails the create: the container must not find
+ * its output pipe closed behind an "ok". Later failures of the pump become
+ * events in <root>/<id>/events.json. */
+int shim_start_logging (struct shim *s, const char *root, const char *id, const char *log_path,
+                        ocirt_error_t *err);
+
+/* Shim side, after shim_report(ok): reap until `init` exits, record its
+ * exit status under <root>/<id>, drain the logs, and exit. `monitor_fd` (or
+ * -1) is /dev/container_monitor opened for events: they are appended to
+ * <root>/<id>/events.json, and a hard-limit kill is recorded in the state.
+ * Never returns. */
+__attribute__ ((noreturn)) void shim_serve (struct shim *s, pid_t init, int monitor_fd);
 
 #endif

@@ -21,3 +21,30 @@ load helpers
 		grep -q "\`$v" "$REPO/README.md" || fail "README.md does not mention \`$v\`"
 	done
 }
+
+@test "the README's Kubernetes TOML is accepted by containerd: config dump has the ocirt handler with BinaryName, Root, SystemdCgroup" {
+	command -v containerd >/dev/null || skip "containerd is not installed"
+	# The first toml block of the section, as a user would copy it.
+	awk '/^## Kubernetes/ {k = 1} k && /^```toml$/ {t = 1; next} t && /^```$/ {exit} t' \
+		"$REPO/README.md" >"$BATS_TEST_TMPDIR/ocirt.toml"
+	[[ -s $BATS_TEST_TMPDIR/ocirt.toml ]] || fail "README.md has no toml block in its Kubernetes section"
+	# Imported by a private configuration, as the section suggests.
+	cat >"$BATS_TEST_TMPDIR/config.toml" <<-EOF
+		version = 2
+		imports = ["$BATS_TEST_TMPDIR/ocirt.toml"]
+		root = "$BATS_TEST_TMPDIR/root"
+		state = "$BATS_TEST_TMPDIR/state"
+	EOF
+	run containerd --config "$BATS_TEST_TMPDIR/config.toml" config dump
+	assert_success
+	local dump=$output
+	# The ocirt runtime table and its options table, each up to the next table.
+	run awk '/^ *\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.ocirt(\.options)?\]$/ {p = 1; print; next} /^ *\[/ {p = 0} p' <<<"$dump"
+	assert_line --regexp '^ *runtime_type = "io\.containerd\.runc\.v2"$'
+	assert_line --regexp '^ *BinaryName = "/usr/local/bin/ocirt"$'
+	assert_line --regexp '^ *Root = "/run/containerd/ocirt"$'
+	assert_line --regexp '^ *SystemdCgroup = false$'
+	run grep -E '^ *(restrict_oom_score_adj = true|default_runtime_name = "runc")$' <<<"$dump"
+	assert_line --regexp 'restrict_oom_score_adj = true'
+	assert_line --regexp 'default_runtime_name = "runc"'
+}

@@ -3,7 +3,10 @@
 # or under a manager: the shim"): bats is not a child subreaper, so `create`
 # and `run -d` leave an `ocirt-shim` that is the init's parent, records its
 # stdout and stderr in a CRI-format log (`ocirt logs`) and its exit status
-# in the state, and then exits. Every test is ocirt_only: runc has no shim.
+# in the state, and then exits. The shim's own features are ocirt_only: runc
+# has no shim. The caller's stdio tests state runc's behaviour (the container
+# reads the caller's stdin and writes to the caller's stdout and stderr) and
+# run against runc too; only their `logs` assertions are ocirt's.
 
 load helpers
 
@@ -46,6 +49,18 @@ shims_of_test() {
 	return 0
 }
 
+# wait_for_lines FILE N - wait until FILE has N lines: what a container
+# wrote reaches the caller's file a moment after it has exited, through the
+# shim.
+wait_for_lines() {
+	local tries=200
+	while ((tries-- > 0)); do
+		(($(wc -l <"$1" 2>/dev/null || echo 0) >= $2)) && return 0
+		sleep 0.05
+	done
+	fail "$1 has $(wc -l <"$1") lines, expected $2: $(cat "$1")"
+}
+
 @test "run -d leaves a shim: logs prints the output after the container exited, and state has the exit code" {
 	ocirt_only "the shim is ocirt's"
 	make_bundle -- sh -c 'echo hello from the container; echo to stderr >&2; exit 3'
@@ -59,9 +74,6 @@ shims_of_test() {
 	assert_success
 	assert_output --regexp '"status": *"stopped"'
 	assert_equal "$(jq -r .exitCode <<<"$output")" 3
-	# runc's own output of `run -d` holds none of the container's.
-	run cat "$BATS_TEST_TMPDIR/$CTR_ID.out"
-	refute_output --partial "hello from the container"
 }
 
 @test "run -d: the init's parent is a live ocirt-shim for this container's root" {
@@ -270,4 +282,148 @@ shims_of_test() {
 	run ocirt logs "$CTR_ID"
 	assert_success
 	assert_output "to the custom log"
+}
+
+@test "run -d > FILE 2> FILE2: the container's stdout and stderr are in them, as with runc, and logs has both" {
+	make_bundle -- sh -c 'echo to stdout; echo to stderr >&2; echo more stdout'
+	ocirt run -d --bundle "$BUNDLE" "$CTR_ID" </dev/null \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+	wait_for_status "$CTR_ID" stopped
+	wait_for_lines "$BATS_TEST_TMPDIR/out" 2
+	wait_for_lines "$BATS_TEST_TMPDIR/err" 1
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(printf 'to stdout\nmore stdout')"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" "to stderr"
+	if is_ocirt; then
+		run ocirt logs "$CTR_ID"
+		assert_success
+		assert_line "to stdout"
+		assert_line "to stderr"
+		assert_line "more stdout"
+	fi
+}
+
+@test "run -d | reader: the reader gets the container's output and its end, as with runc, and logs has it" {
+	make_bundle -- sh -c 'echo one; sleep 1; echo two'
+	local st=0
+	set -o pipefail
+	ocirt run -d --bundle "$BUNDLE" "$CTR_ID" </dev/null 2>"$BATS_TEST_TMPDIR/err" |
+		timeout 30 cat >"$BATS_TEST_TMPDIR/piped" || st=$?
+	set +o pipefail
+	# cat ended: the pipe reached EOF once the container had exited.
+	assert_equal "$st" 0
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/piped")" "$(printf 'one\ntwo')"
+	if is_ocirt; then
+		run ocirt logs "$CTR_ID"
+		assert_output "$(printf 'one\ntwo')"
+	fi
+}
+
+@test "echo hi | run -d: the container reads the caller's stdin, as with runc" {
+	make_bundle -- sh -c 'read line; echo "got $line"; cat; echo "end of input"'
+	printf 'hi\nthere\n' | ocirt run -d --bundle "$BUNDLE" "$CTR_ID" >"$BATS_TEST_TMPDIR/out" 2>&1
+	wait_for_status "$CTR_ID" stopped
+	wait_for_lines "$BATS_TEST_TMPDIR/out" 3
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(printf 'got hi\nthere\nend of input')"
+	if is_ocirt; then
+		run ocirt logs "$CTR_ID"
+		assert_output "$(printf 'got hi\nthere\nend of input')"
+	fi
+}
+
+@test "create < FILE: start runs the container on the caller's stdin file and its output goes to the caller's file" {
+	make_bundle -- sh -c 'while read l; do echo "line: $l"; done'
+	printf 'a\nb\n' >"$BATS_TEST_TMPDIR/in"
+	ocirt create --bundle "$BUNDLE" "$CTR_ID" <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/out" 2>&1
+	ocirt start "$CTR_ID"
+	wait_for_status "$CTR_ID" stopped
+	wait_for_lines "$BATS_TEST_TMPDIR/out" 2
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/out")" "$(printf 'line: a\nline: b')"
+	if is_ocirt; then
+		run ocirt logs "$CTR_ID"
+		assert_output "$(printf 'line: a\nline: b')"
+	fi
+}
+
+@test "/dev/null stdio: the container reads EOF, runs to its end, and logs has its output" {
+	make_bundle -- sh -c 'cat; echo after eof; exit 5'
+	ocirt run -d --bundle "$BUNDLE" "$CTR_ID" </dev/null >/dev/null 2>&1
+	wait_for_status "$CTR_ID" stopped
+	if is_ocirt; then
+		assert_equal "$(state_field "$CTR_ID" exitCode)" 5
+		run ocirt logs "$CTR_ID"
+		assert_output "after eof"
+	fi
+}
+
+@test "a caller's pipe whose reader is gone: the container goes on and logs has every line, and events tells" {
+	ocirt_only "runc's container dies of SIGPIPE here; the shim keeps it and its log going"
+	make_bundle -- sh -c 'echo first; sleep 1; for i in $(seq 2 500); do echo line $i; done; sleep 1000'
+	ocirt run -d --bundle "$BUNDLE" "$CTR_ID" </dev/null 2>/dev/null | head -n 1 >"$BATS_TEST_TMPDIR/head"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/head")" first
+	local tries=200
+	while ((tries-- > 0)); do
+		[[ $(ocirt logs "$CTR_ID" | tail -n 1) == "line 500" ]] && break
+		sleep 0.05
+	done
+	run ocirt logs "$CTR_ID"
+	assert_equal "${#lines[@]}" 500
+	assert_line --index 499 "line 500"
+	run state_field "$CTR_ID" status
+	assert_output running
+	# The given-up copy is an event, not a silence.
+	run timeout 2 "$OCIRT" --root "$STATE_ROOT" events "$CTR_ID"
+	assert_output --partial '"type":"shim"'
+	assert_output --partial 'stopped copying container stdout to the caller: its reader is gone'
+}
+
+@test "a caller's pipe that nobody reads: the copy is given up after 10 s, the container finishes, logs has every byte" {
+	ocirt_only "runc's container blocks on the full pipe for as long as nobody reads"
+	# More than the pipes and the shim's ring hold: the container must wait
+	# for the copy to be given up.
+	make_bundle -- sh -c 'seq 1 1000000; echo done >&2'
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	# A reader that opens the pipe and never reads from it.
+	sleep 60 <"$BATS_TEST_TMPDIR/fifo" &
+	local reader=$!
+	defer "kill $reader"
+	ocirt run -d --bundle "$BUNDLE" "$CTR_ID" </dev/null >"$BATS_TEST_TMPDIR/fifo" 2>"$BATS_TEST_TMPDIR/err"
+	wait_for_status "$CTR_ID" stopped 30
+	local tries=400
+	while ((tries-- > 0)); do
+		[[ $(ocirt logs "$CTR_ID" | tail -n 1) == done ]] && break
+		sleep 0.05
+	done
+	assert_equal "$(ocirt logs "$CTR_ID" | grep -v done | sha256sum)" "$(seq 1 1000000 | sha256sum)"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/err")" done
+}
+
+@test "the log pump cannot start (no address space for its threads): create fails naming it, nothing left behind" {
+	ocirt_only "the log pump is the shim's"
+	make_bundle -- sh -c 'echo never written'
+	# 12 MB of address space holds ocirt and the container init, not the
+	# pump's two thread stacks (8 MiB each by default).
+	run bash -c "ulimit -v 12000; exec $(printf '%q ' "$OCIRT" --root "$STATE_ROOT") run -d --bundle $(printf %q "$BUNDLE") $CTR_ID </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-"
+	assert_failure
+	assert_output --partial "run container \"$CTR_ID\": shim: log to"
+	assert_output --partial "start log pump thread: resource temporarily unavailable"
+	[[ ! -e $STATE_ROOT/$CTR_ID ]]
+	run shims_of_test
+	assert_output ""
+}
+
+@test "the log file system fills up: the shim records the write failure as an event" {
+	ocirt_only "the log is the shim's"
+	make_bundle -- sh -c 'seq 1 200000; sleep 1000'
+	mkdir "$BATS_TEST_TMPDIR/small"
+	mount -t tmpfs -o size=64k tmpfs "$BATS_TEST_TMPDIR/small"
+	# Lazily: the shim may still hold the log open while it exits.
+	defer "umount -l $BATS_TEST_TMPDIR/small"
+	run_detached "$CTR_ID" --log-path "$BATS_TEST_TMPDIR/small/ctr.log"
+	local tries=200
+	while ((tries-- > 0)); do
+		grep -q '"type":"shim"' "$STATE_ROOT/$CTR_ID/events.json" 2>/dev/null && break
+		sleep 0.05
+	done
+	run timeout 2 "$OCIRT" --root "$STATE_ROOT" events "$CTR_ID"
+	assert_output --partial '"type":"shim","id":"'"$CTR_ID"'","data":{"level":"error","message":"write log file `'"$BATS_TEST_TMPDIR/small/ctr.log"'`: no space left on device"}'
 }
