@@ -862,6 +862,12 @@ cgroup_apply_resources_devices (const char *path, const struct oci_resources *re
   return apply_on (&l, path, res, devices, n_devices, err);
 }
 
+bool
+cgroup_kmem_ignored (const struct oci_resources *res)
+{
+  return res && res->memory && (res->memory->has_kernel || res->memory->has_kernel_tcp);
+}
+
 int
 cgroup_apply_resources (const char *path, const struct oci_resources *res, ocirt_error_t *err)
 {
