@@ -145,9 +145,11 @@ v1_memory_limits (const char *dir, const struct oci_memory *m, ocirt_error_t *er
 }
 
 static int
-v1_memory (const struct cgroup_layout *l, const char *path, const struct oci_memory *m,
+v1_memory (const struct cgroup_layout *l, const char *path, const struct oci_memory *given,
            ocirt_error_t *err)
 {
+  struct oci_memory set = cgroup_memory_without_zeros (given);
+  const struct oci_memory *m = &set;
   char dir[PATH_MAX];
 
   if (ctrl_dir (l, CGC_MEMORY, path, "linux.resources.memory", dir, sizeof dir, err) < 0)

@@ -188,8 +188,10 @@ write_num_or_max (const char *dir, const char *file, const char *field, int64_t 
 }
 
 static int
-v2_memory (const char *dir, const struct oci_memory *m, ocirt_error_t *err)
+v2_memory (const char *dir, const struct oci_memory *given, ocirt_error_t *err)
 {
+  struct oci_memory set = cgroup_memory_without_zeros (given);
+  const struct oci_memory *m = &set;
   bool swap_set;
   int64_t swap;
 

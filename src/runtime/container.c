@@ -403,7 +403,7 @@ prepare_cgroup (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *
 {
   const struct oci_linux *lx = l->cfg->linux_;
 
-  if (lx && cgroup_kmem_ignored (lx->resources))
+  if (lx && cgroup_kmem_ignored (lx->resources, false))
     log_write (ctx->log, "warning", "%s", CGROUP_KMEM_IGNORED);
 
   /* The configured device nodes are allowed in the device cgroup too, so a

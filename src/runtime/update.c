@@ -157,7 +157,7 @@ container_update (const struct runtime_ctx *ctx, const char *id, const char *res
   upd = oci_resources_parse (resources_json, len, source, err);
   if (upd == NULL)
     return -1;
-  if (cgroup_kmem_ignored (upd))
+  if (cgroup_kmem_ignored (upd, true))
     log_write (ctx->log, "warning", "%s", CGROUP_KMEM_IGNORED);
   if (container_load (ctx, id, &st, &status, err) < 0)
     return -1;

@@ -158,3 +158,26 @@ KMEM_JSON='select(.level == "warning" and .msg == "Kernel memory settings are ig
 	refute_output --partial warning
 	assert_equal "$(cat "$(cg memory.limit)")" 67108864
 }
+
+# `docker update --cpus 0.5` sends every memory and cpu value it does not
+# change as 0; runc reads 0 as "leave as is". A write of 0 to the memory
+# limit would be refused (EBUSY) while the container uses memory.
+@test "update as docker sends it: a memory limit, reservation, kernel, cpu value or weight of 0 leaves that setting alone, without a warning" {
+	cg_bundle 'exec sleep 1000' '.linux.resources.memory = {"limit": 67108864, "reservation": 33554432}'
+	start_container
+	run ocirt update -r - "$CTR_ID" <<<'{"memory": {"limit": 0, "reservation": 0, "kernel": 0},
+		"cpu": {"shares": 0, "quota": 50000, "period": 100000}, "blockIO": {"weight": 0}}'
+	assert_success
+	refute_output --partial warning
+	assert_equal "$(cat "$(cg memory.limit)")" 67108864
+	assert_equal "$(cat "$(cg memory.reservation)")" 33554432
+	if cgroup_v2; then
+		assert_equal "$(cat "$(cg cpu.quota)")" "50000 100000"
+	else
+		assert_equal "$(cat "$(cg cpu.quota)")" 50000
+	fi
+	run ocirt update -r - "$CTR_ID" <<<'{"memory": {"limit": 100663296, "reservation": 0, "kernel": 0}, "cpu": {"shares": 0, "quota": 0, "period": 0}}'
+	assert_success
+	assert_equal "$(cat "$(cg memory.limit)")" 100663296
+	assert_equal "$(cat "$(cg memory.reservation)")" 33554432
+}

@@ -249,7 +249,7 @@ test_v1 (const char *path, struct cgroup_layout *l)
   cgroup_dir (kdir, sizeof kdir, cgroup_layout_find (l, CGC_MEMORY), path, &err);
   mem = (struct oci_memory){ .has_kernel = true, .kernel = 8 << 20, .has_kernel_tcp = true, .kernel_tcp = 8 << 20 };
   res = (struct oci_resources){ .memory = &mem };
-  check (cgroup_kmem_ignored (&res), "memory.kernel and kernelTCP reported as ignored", NULL);
+  check (cgroup_kmem_ignored (&res, false), "memory.kernel and kernelTCP reported as ignored", NULL);
   check_err (cgroup_apply_resources (path, &res, &err), &err, "memory.kernel accepted");
   check (!file_has (kdir, "memory.kmem.tcp.limit_in_bytes", "8388608"), "memory.kmem.tcp.limit_in_bytes untouched",
          NULL);
