@@ -303,8 +303,8 @@ const struct cli_verb verb_update = {
           "   --memory SIZE             memory limit (bytes, or 512m, 1g...; -1 unlimited)\n"
           "   --memory-reservation SIZE soft limit\n"
           "   --memory-swap SIZE        memory+swap limit (-1 unlimited)\n"
-          "   --kernel-memory SIZE      kernel memory limit (v1, ignored by kernels >= 5.16)\n"
-          "   --kernel-memory-tcp SIZE  kernel TCP buffer limit (v1)\n"
+          "   --kernel-memory SIZE      ignored with a warning, as in runc (no-op since Linux 5.16)\n"
+          "   --kernel-memory-tcp SIZE  ignored with a warning, as in runc\n"
           "   --cpu-quota N             CFS quota in usecs per period (-1 unlimited)\n"
           "   --cpu-period N            CFS period in usecs\n"
           "   --cpu-share(s) N          CPU shares (relative weight)\n"
@@ -313,5 +313,5 @@ const struct cli_verb verb_update = {
           "   --cpuset-cpus LIST        CPUs to use, e.g. 0-2,4\n"
           "   --cpuset-mems LIST        memory nodes to use\n"
           "   --pids-limit N            maximum number of pids (-1 or 0: unlimited)\n"
-          "   --blkio-weight N          block IO weight, 10 to 1000\n",
+          "   --blkio-weight N          block IO weight, 10 to 1000 (0: unset, as in runc)\n",
 };

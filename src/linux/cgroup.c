@@ -861,6 +861,28 @@ cgroup_apply_resources_devices (const char *path, const struct oci_resources *re
   return apply_on (&l, path, res, devices, n_devices, err);
 }
 
+struct oci_memory
+cgroup_memory_without_zeros (const struct oci_memory *m)
+{
+  struct oci_memory z = *m;
+
+  z.has_limit = m->has_limit && m->limit != 0;
+  z.has_reservation = m->has_reservation && m->reservation != 0;
+  z.has_swap = m->has_swap && m->swap != 0;
+  return z;
+}
+
+bool
+cgroup_kmem_ignored (const struct oci_resources *res, bool zero_is_unset)
+{
+  const struct oci_memory *m = res ? res->memory : NULL;
+
+  if (m == NULL)
+    return false;
+  return (m->has_kernel && !(zero_is_unset && m->kernel == 0))
+         || (m->has_kernel_tcp && !(zero_is_unset && m->kernel_tcp == 0));
+}
+
 int
 cgroup_apply_resources (const char *path, const struct oci_resources *res, ocirt_error_t *err)
 {

@@ -71,6 +71,15 @@ int cgroup_apply_resources_devices (const char *path, const struct oci_resources
                                     const struct oci_device *devices, size_t n_devices,
                                     ocirt_error_t *err);
 
+/* linux.resources.memory.kernel and kernelTCP are accepted and ignored, as
+ * runc >= 1.0 does (Linux 5.16 made kernel memory limits no-ops, and Docker
+ * 20.10's `docker update` still sends one). Whether res names either, so the
+ * caller prints runc's warning, CGROUP_KMEM_IGNORED. As in runc, create warns
+ * about any value and update only about a non-zero one (zero_is_unset):
+ * docker sends "kernel": 0 with every update. */
+#define CGROUP_KMEM_IGNORED "Kernel memory settings are ignored and will be removed"
+bool cgroup_kmem_ignored (const struct oci_resources *res, bool zero_is_unset);
+
 /* The pids in the cgroup (from the pids or first v1 hierarchy / v2 file). */
 int cgroup_pids (const char *path, pid_t **pids, size_t *n, ocirt_error_t *err);
 

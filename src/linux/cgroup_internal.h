@@ -176,6 +176,12 @@ uint64_t cgroup_shares_to_weight (uint64_t shares);
 /* blkio.weight (v1, 10..1000) -> io.weight (v2, 1..10000); 0 -> 0. */
 uint64_t cgroup_blkio_to_io_weight (uint64_t weight);
 
+/* m with a limit, reservation or swap of 0 made unset, as runc has it:
+ * `docker update` sends "limit": 0 and "reservation": 0 for every value it
+ * leaves alone, and a write of 0 would take all memory away (v1 refuses it
+ * with EBUSY while the container uses any). */
+struct oci_memory cgroup_memory_without_zeros (const struct oci_memory *m);
+
 /* OCI memory.swap is memory+swap; v2 memory.swap.max is swap alone.
  * Sets *set=false when nothing is to be written, *value=-1 for "max". */
 int cgroup_v2_swap_value (const struct oci_memory *m, bool *set, int64_t *value,

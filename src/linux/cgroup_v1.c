@@ -144,31 +144,12 @@ v1_memory_limits (const char *dir, const struct oci_memory *m, ocirt_error_t *er
   return 0;
 }
 
-/* Kernel memory limits were made no-ops in Linux 5.16 and later: the file
- * may still exist and accept a write that changes nothing. Unlimited is
- * always honoured; a real limit is checked by reading it back. */
 static int
-v1_memory_kernel (const char *dir, const struct oci_memory *m, ocirt_error_t *err)
-{
-  static const char file[] = "memory.kmem.limit_in_bytes";
-  const char *field = "linux.resources.memory.kernel";
-  char back[64];
-
-  if (!m->has_kernel || m->kernel == -1)
-    return 0;
-  if (cgroup_write_field (dir, file, field, err, "%" PRId64, m->kernel) < 0)
-    return -1;
-  if (cgroup_read_raw (dir, file, back, sizeof back) < 0
-      || strtoull (back, NULL, 10) > (uint64_t) m->kernel + 4096 * 1024)
-    return make_error (err, 0, "%s: not supported by this kernel: \"%s/%s\" ignores limits", field,
-                       dir, file);
-  return 0;
-}
-
-static int
-v1_memory (const struct cgroup_layout *l, const char *path, const struct oci_memory *m,
+v1_memory (const struct cgroup_layout *l, const char *path, const struct oci_memory *given,
            ocirt_error_t *err)
 {
+  struct oci_memory set = cgroup_memory_without_zeros (given);
+  const struct oci_memory *m = &set;
   char dir[PATH_MAX];
 
   if (ctrl_dir (l, CGC_MEMORY, path, "linux.resources.memory", dir, sizeof dir, err) < 0)
@@ -179,14 +160,7 @@ v1_memory (const struct cgroup_layout *l, const char *path, const struct oci_mem
       && cgroup_write_field (dir, "memory.soft_limit_in_bytes", "linux.resources.memory.reservation",
                              err, "%" PRId64, m->reservation) < 0)
     return -1;
-  if (v1_memory_kernel (dir, m, err) < 0)
-    return -1;
-  if (m->has_kernel_tcp
-      && !(m->kernel_tcp == -1 && !cgroup_file_exists (dir, "memory.kmem.tcp.limit_in_bytes"))
-      && cgroup_write_field (dir, "memory.kmem.tcp.limit_in_bytes",
-                             "linux.resources.memory.kernelTCP", err, "%" PRId64,
-                             m->kernel_tcp) < 0)
-    return -1;
+  /* kernel and kernelTCP are ignored (see cgroup_kmem_ignored). */
   if (m->has_swappiness
       && cgroup_write_field (dir, "memory.swappiness", "linux.resources.memory.swappiness", err,
                              "%" PRIu64, m->swappiness) < 0)
@@ -323,7 +297,9 @@ v1_blkio (const struct cgroup_layout *l, const char *path, const struct oci_blki
 
   if (ctrl_dir (l, CGC_BLKIO, path, "linux.resources.blockIO", dir, sizeof dir, err) < 0)
     return -1;
-  if (b->has_weight)
+  /* A weight of 0 is unset, as in runc: Docker 20.10 sends "weight": 0 with
+   * every container, also where no weight file exists. */
+  if (b->has_weight && b->weight != 0)
     {
       if ((f = weight_file (dir, false)) == NULL)
         return make_error (err, 0,
@@ -335,7 +311,7 @@ v1_blkio (const struct cgroup_layout *l, const char *path, const struct oci_blki
                               (unsigned) b->weight) < 0)
         return -1;
     }
-  if (b->has_leaf_weight
+  if (b->has_leaf_weight && b->leaf_weight != 0
       && cgroup_write_field (dir, "blkio.leaf_weight", "linux.resources.blockIO.leafWeight", err,
                              "%u", (unsigned) b->leaf_weight) < 0)
     return -1;
@@ -343,7 +319,7 @@ v1_blkio (const struct cgroup_layout *l, const char *path, const struct oci_blki
     {
       const struct oci_blkio_weight_device *w = &b->weight_device[i];
 
-      if (w->has_weight)
+      if (w->has_weight && w->weight != 0)
         {
           if ((f = weight_file (dir, true)) == NULL)
             return make_error (err, 0,
@@ -356,7 +332,7 @@ v1_blkio (const struct cgroup_layout *l, const char *path, const struct oci_blki
                                   (unsigned) w->weight) < 0)
             return -1;
         }
-      if (w->has_leaf_weight
+      if (w->has_leaf_weight && w->leaf_weight != 0
           && cgroup_write_field (dir, "blkio.leaf_weight_device",
                                  "linux.resources.blockIO.weightDevice.leafWeight", err,
                                  "%" PRId64 ":%" PRId64 " %u", w->major, w->minor,

@@ -188,17 +188,16 @@ write_num_or_max (const char *dir, const char *file, const char *field, int64_t 
 }
 
 static int
-v2_memory (const char *dir, const struct oci_memory *m, ocirt_error_t *err)
+v2_memory (const char *dir, const struct oci_memory *given, ocirt_error_t *err)
 {
+  struct oci_memory set = cgroup_memory_without_zeros (given);
+  const struct oci_memory *m = &set;
   bool swap_set;
   int64_t swap;
 
   if (m->has_swappiness)
     return make_error (err, 0, "linux.resources.memory.swappiness: not supported on cgroup v2");
-  if (m->has_kernel && m->kernel != -1)
-    return make_error (err, 0, "linux.resources.memory.kernel: not supported on cgroup v2");
-  if (m->has_kernel_tcp && m->kernel_tcp != -1)
-    return make_error (err, 0, "linux.resources.memory.kernelTCP: not supported on cgroup v2");
+  /* kernel and kernelTCP are ignored (see cgroup_kmem_ignored). */
   if (m->has_use_hierarchy && !m->use_hierarchy)
     return make_error (err, 0, "linux.resources.memory.useHierarchy: cgroup v2 is always "
                                "hierarchical");
@@ -291,9 +290,10 @@ v2_io (const char *dir, const struct oci_blkio *b, ocirt_error_t *err)
   bool bfq = cgroup_file_exists (dir, "io.bfq.weight");
   const char *wfile = bfq ? "io.bfq.weight" : "io.weight";
 
-  if (b->has_leaf_weight)
+  /* A weight of 0 is unset, as in runc (see v1_blkio). */
+  if (b->has_leaf_weight && b->leaf_weight != 0)
     return make_error (err, 0, "linux.resources.blockIO.leafWeight: not supported on cgroup v2");
-  if (b->has_weight
+  if (b->has_weight && b->weight != 0
       && cgroup_write_field (dir, wfile, "linux.resources.blockIO.weight", err, "default %" PRIu64,
                              bfq ? (uint64_t) b->weight : cgroup_blkio_to_io_weight (b->weight))
            < 0)
@@ -302,10 +302,10 @@ v2_io (const char *dir, const struct oci_blkio *b, ocirt_error_t *err)
     {
       const struct oci_blkio_weight_device *w = &b->weight_device[i];
 
-      if (w->has_leaf_weight)
+      if (w->has_leaf_weight && w->leaf_weight != 0)
         return make_error (err, 0, "linux.resources.blockIO.weightDevice.leafWeight: not "
                                    "supported on cgroup v2");
-      if (w->has_weight
+      if (w->has_weight && w->weight != 0
           && cgroup_write_field (dir, wfile, "linux.resources.blockIO.weightDevice", err,
                                  "%" PRId64 ":%" PRId64 " %" PRIu64, w->major, w->minor,
                                  bfq ? (uint64_t) w->weight : cgroup_blkio_to_io_weight (w->weight))

@@ -410,9 +410,12 @@ run_runtime_hooks (struct launch *l, ocirt_error_t *err)
 /* The container's cgroup, with its limits, exists before its init: the
  * init never runs unlimited, and on v2 it is cloned straight into it. */
 static int
-prepare_cgroup (struct launch *l, ocirt_error_t *err)
+prepare_cgroup (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *err)
 {
   const struct oci_linux *lx = l->cfg->linux_;
+
+  if (lx && cgroup_kmem_ignored (lx->resources, false))
+    log_write (ctx->log, "warning", "%s", CGROUP_KMEM_IGNORED);
 
   /* The configured device nodes are allowed in the device cgroup too, so a
    * default deny-all still leaves the container its own /dev. */
@@ -557,7 +560,7 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
       close (fd);
     }
   if (write_initial_state (l, o, err) < 0 || (wait_for_start && make_exec_fifo (l, err) < 0)
-      || prepare_cgroup (l, err) < 0 || spawn_init (l, o, err) < 0 || configure_init (l, err) < 0)
+      || prepare_cgroup (l, ctx, err) < 0 || spawn_init (l, o, err) < 0 || configure_init (l, err) < 0)
     return -1;
   if (pid_file && write_pid_file (pid_file, l->pid, err) < 0)
     return -1;

@@ -16,6 +16,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/json.h"
+#include "../util/log.h"
 #include "state.h"
 
 #define CONFIG_MAX (64 << 20)
@@ -156,6 +157,8 @@ container_update (const struct runtime_ctx *ctx, const char *id, const char *res
   upd = oci_resources_parse (resources_json, len, source, err);
   if (upd == NULL)
     return -1;
+  if (cgroup_kmem_ignored (upd, true))
+    log_write (ctx->log, "warning", "%s", CGROUP_KMEM_IGNORED);
   if (container_load (ctx, id, &st, &status, err) < 0)
     return -1;
   if (status != STATUS_CREATED && status != STATUS_RUNNING && status != STATUS_PAUSED)

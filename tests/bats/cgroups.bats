@@ -97,3 +97,87 @@ teardown() { common_teardown; }
 @test "delete leaves no cgroup directory in any hierarchy" {
 	t_delete_no_cgroup
 }
+
+# Docker 20.10 sends "blockIO": {"weight": 0} with every container. runc
+# treats a weight (and leafWeight) of 0 as unset and writes no file, so the
+# container starts also where no weight file exists (no BFQ, as here).
+@test "a blockIO weight and leafWeight of 0 are unset, as in runc: the container runs" {
+	dev=$(a_block_device)
+	[[ -n $dev ]] || dev=7:0
+	cg_bundle 'echo started' ".linux.resources.blockIO = {\"weight\": 0, \"leafWeight\": 0,
+		\"weightDevice\": [{\"major\": ${dev%:*}, \"minor\": ${dev#*:}, \"weight\": 0, \"leafWeight\": 0}]}"
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_output started
+}
+
+# runc >= 1.0 ignores memory.kernel and memory.kernelTCP (Linux 5.16 made
+# kernel memory limits no-ops) with one warning, on create and on update;
+# `docker update` sends memory.kernel. On stderr each runtime prints the
+# warning in its own style; in the --log-format json log both write the
+# same object.
+KMEM_WARNING='warn.*Kernel memory settings are ignored and will be removed'
+KMEM_JSON='select(.level == "warning" and .msg == "Kernel memory settings are ignored and will be removed")'
+
+@test "memory.kernel and kernelTCP are ignored with runc's warning on create; nothing is written" {
+	cg_bundle 'exec sleep 1000' '.linux.resources.memory = {"limit": 67108864, "kernel": 33554432, "kernelTCP": 16777216}'
+	try create --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_output --regexp "$KMEM_WARNING"
+	assert_equal "$(cat "$(cg memory.limit)")" 67108864
+	if ! cgroup_v2; then
+		dir=$(cgroup_dir memory)
+		for f in memory.kmem.limit_in_bytes memory.kmem.tcp.limit_in_bytes; do
+			[[ -e $dir/$f ]] || continue
+			run cat "$dir/$f"
+			refute_output 33554432
+			refute_output 16777216
+		done
+	fi
+	run ocirt start "$CTR_ID"
+	assert_success
+}
+
+@test "update's --kernel-memory and a resources file with memory.kernel are ignored with runc's warning; the rest applies" {
+	cg_bundle 'exec sleep 1000' '.linux.resources.memory = {"limit": 67108864}'
+	start_container
+	run ocirt update --memory 134217728 --kernel-memory 52428800 --kernel-memory-tcp 10485760 "$CTR_ID"
+	assert_success
+	assert_output --regexp "$KMEM_WARNING"
+	assert_equal "$(cat "$(cg memory.limit)")" 134217728
+	log=$BATS_TEST_TMPDIR/log.json
+	run ocirt --log "$log" --log-format json update -r - "$CTR_ID" <<<'{"memory": {"limit": 100663296, "kernel": 52428800}}'
+	assert_success
+	run jq -c "$KMEM_JSON" "$log"
+	assert_success
+	assert_equal "${#lines[@]}" 1
+	assert_equal "$(cat "$(cg memory.limit)")" 100663296
+	# An update without them warns about nothing.
+	run ocirt update --memory 67108864 "$CTR_ID"
+	assert_success
+	refute_output --partial warning
+	assert_equal "$(cat "$(cg memory.limit)")" 67108864
+}
+
+# `docker update --cpus 0.5` sends every memory and cpu value it does not
+# change as 0; runc reads 0 as "leave as is". A write of 0 to the memory
+# limit would be refused (EBUSY) while the container uses memory.
+@test "update as docker sends it: a memory limit, reservation, kernel, cpu value or weight of 0 leaves that setting alone, without a warning" {
+	cg_bundle 'exec sleep 1000' '.linux.resources.memory = {"limit": 67108864, "reservation": 33554432}'
+	start_container
+	run ocirt update -r - "$CTR_ID" <<<'{"memory": {"limit": 0, "reservation": 0, "kernel": 0},
+		"cpu": {"shares": 0, "quota": 50000, "period": 100000}, "blockIO": {"weight": 0}}'
+	assert_success
+	refute_output --partial warning
+	assert_equal "$(cat "$(cg memory.limit)")" 67108864
+	assert_equal "$(cat "$(cg memory.reservation)")" 33554432
+	if cgroup_v2; then
+		assert_equal "$(cat "$(cg cpu.quota)")" "50000 100000"
+	else
+		assert_equal "$(cat "$(cg cpu.quota)")" 50000
+	fi
+	run ocirt update -r - "$CTR_ID" <<<'{"memory": {"limit": 100663296, "reservation": 0, "kernel": 0}, "cpu": {"shares": 0, "quota": 0, "period": 0}}'
+	assert_success
+	assert_equal "$(cat "$(cg memory.limit)")" 100663296
+	assert_equal "$(cat "$(cg memory.reservation)")" 33554432
+}

@@ -244,18 +244,25 @@ test_v1 (const char *path, struct cgroup_layout *l)
   cgroup_dir (dir, PATH_MAX, cgroup_layout_find (l, CGC_CPU), path, &err);
   check (file_is (dir, "cpu.cfs_quota_us", "-1"), "cpu.cfs_quota_us -1", NULL);
 
-  /* Clear errors for what this kernel cannot do. */
-  mem = (struct oci_memory){ .has_kernel = true, .kernel = 8 << 20 };
+  /* Kernel memory limits are ignored, as in runc: nothing is written. */
+  char kdir[PATH_MAX];
+  cgroup_dir (kdir, sizeof kdir, cgroup_layout_find (l, CGC_MEMORY), path, &err);
+  mem = (struct oci_memory){ .has_kernel = true, .kernel = 8 << 20, .has_kernel_tcp = true, .kernel_tcp = 8 << 20 };
   res = (struct oci_resources){ .memory = &mem };
-  check_fails (cgroup_apply_resources (path, &res, &err), &err, "linux.resources.memory.kernel: not supported",
-               "memory.kernel refused");
-  mem = (struct oci_memory){ .has_kernel = true, .kernel = -1 };
-  check_err (cgroup_apply_resources (path, &res, &err), &err, "memory.kernel -1 accepted");
+  check (cgroup_kmem_ignored (&res, false), "memory.kernel and kernelTCP reported as ignored", NULL);
+  check_err (cgroup_apply_resources (path, &res, &err), &err, "memory.kernel accepted");
+  check (!file_has (kdir, "memory.kmem.tcp.limit_in_bytes", "8388608"), "memory.kmem.tcp.limit_in_bytes untouched",
+         NULL);
+  /* Clear errors for what this kernel cannot do. */
   mem = (struct oci_memory){ .has_swappiness = true, .swappiness = 500 };
   check_fails (cgroup_apply_resources (path, &res, &err), &err,
                "linux.resources.memory.swappiness: write \"500\" to", "bad swappiness names field and file");
-  struct oci_blkio bio = { .has_leaf_weight = true, .leaf_weight = 100 };
+  /* Weight 0 is unset, as in runc (Docker sends it with every container). */
+  struct oci_blkio_weight_device wd0 = { .major = 7, .minor = 0, .has_weight = true, .has_leaf_weight = true };
+  struct oci_blkio bio = { .has_weight = true, .has_leaf_weight = true, .weight_device = &wd0, .n_weight_device = 1 };
   res = (struct oci_resources){ .block_io = &bio };
+  check_err (cgroup_apply_resources (path, &res, &err), &err, "blkio weights of 0 accepted as unset");
+  bio = (struct oci_blkio){ .has_leaf_weight = true, .leaf_weight = 100 };
   check_fails (cgroup_apply_resources (path, &res, &err), &err,
                "linux.resources.blockIO.leafWeight: not supported by this kernel",
                "blkio.leafWeight refused");
