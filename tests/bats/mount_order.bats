@@ -135,3 +135,15 @@ join_netns_with_userns() {
 	assert_line --index 1 2
 	assert_line --index 2 pid1
 }
+
+@test "in a user namespace, a missing bind source fails create naming it, and leaves nothing behind" {
+	make_bundle -- true
+	userns_config
+	update_config '.mounts += [{destination: "/x", type: "bind", source: "/nonexistent-ocirt-test", options: ["bind"]}]'
+	try create --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --partial '/nonexistent-ocirt-test'
+	assert_output --regexp '[Nn]o such file or directory'
+	run ocirt state "$CTR_ID"
+	assert_failure
+}
