@@ -83,15 +83,16 @@ terminal_setup_stdio (int slave_fd, ocirt_error_t *err)
 }
 
 /* An O_PATH fd of /dev/console to mount the pty on, made (an empty file,
- * mode 0666) when missing. Neither /dev nor console may be a symlink: the
- * rootfs is untrusted, and a symlink there would carry the mount onto, say,
- * a procfs file. A symlink found in place is replaced. */
+ * mode 0666) when missing. /dev is resolved inside the root, as every
+ * mount destination is; console itself may not be a symlink: the rootfs is
+ * untrusted, and a symlink there would carry the mount onto, say, a procfs
+ * file. A symlink found in place is replaced. */
 static int
 open_console_target (ocirt_error_t *err)
 {
   static const char console[] = "/dev/console";
-  cleanup_close int dev = pathsafe_openat2 (AT_FDCWD, "/dev", O_PATH | O_DIRECTORY | O_CLOEXEC,
-                                          RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+  cleanup_close int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int dev = root < 0 ? -1 : pathsafe_openat2 (root, "dev", O_PATH | O_DIRECTORY | O_CLOEXEC, IN_ROOT);
   struct stat st;
 
   if (dev < 0)

@@ -8,31 +8,10 @@
 # runc 1.1.5 predates both fixes, so these tests are for ocirt only.
 
 load helpers
+load console_helpers
 
 setup() { common_setup; }
 teardown() { common_teardown; }
-
-RECVTTY="$REPO/tests/tools/recvtty"
-
-# console_run CMD - create and start $BUNDLE with a terminal served by
-# recvtty; what the container wrote to it ends up in $TTY_OUT.
-console_run() {
-	make -s -C "$REPO" tests/tools/recvtty >/dev/null
-	local sock="$BATS_TEST_TMPDIR/console.sock"
-	TTY_OUT="$BATS_TEST_TMPDIR/tty.out"
-	"$RECVTTY" --out "$TTY_OUT" "$sock" </dev/null 2>"$BATS_TEST_TMPDIR/recvtty.err" \
-		3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
-	local rpid=$!
-	defer "kill $rpid"
-	wait_for_file "$sock"
-	create_container "$CTR_ID" --console-socket "$sock"
-	run ocirt start "$CTR_ID"
-	assert_success
-	local tries=200
-	while ((tries-- > 0)) && kill -0 "$rpid" 2>/dev/null; do sleep 0.05; done
-	run tr -d '\r' <"$TTY_OUT"
-}
-
 
 @test "CVE-2025-31133: a /dev whose null is a regular file does not unmask /proc/timer_list" {
 	ocirt_only "runc 1.1.5 binds the masked paths from the container's /dev/null by path"

@@ -6,8 +6,7 @@
 # the cwd of createContainer hooks, and runc's wording for proc on a file.
 
 load helpers
-
-RECVTTY="$REPO/tests/tools/recvtty"
+load console_helpers
 
 setup() { common_setup; }
 teardown() { common_teardown; }
@@ -69,25 +68,6 @@ userns_config() {
 	assert_success
 	run cat "$out"
 	assert_output "$BUNDLE/rootfs"
-}
-
-# console_run CMD - create and start $BUNDLE with a terminal served by
-# recvtty; what the container wrote to it ends up in $TTY_OUT.
-console_run() {
-	make -s -C "$REPO" tests/tools/recvtty >/dev/null
-	local sock="$BATS_TEST_TMPDIR/console.sock"
-	TTY_OUT="$BATS_TEST_TMPDIR/tty.out"
-	"$RECVTTY" --out "$TTY_OUT" "$sock" </dev/null 2>"$BATS_TEST_TMPDIR/recvtty.err" \
-		3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
-	local rpid=$!
-	defer "kill $rpid"
-	wait_for_file "$sock"
-	create_container "$CTR_ID" --console-socket "$sock"
-	run ocirt start "$CTR_ID"
-	assert_success
-	local tries=200
-	while ((tries-- > 0)) && kill -0 "$rpid" 2>/dev/null; do sleep 0.05; done
-	run tr -d '\r' <"$TTY_OUT"
 }
 
 @test "the console pty belongs to process.user.uid; its group stays devpts's (tty)" {
@@ -154,4 +134,16 @@ join_netns_with_userns() {
 	assert_line --index 0 mounted
 	assert_line --index 1 2
 	assert_line --index 2 pid1
+}
+
+@test "in a user namespace, a missing bind source fails create naming it, and leaves nothing behind" {
+	make_bundle -- true
+	userns_config
+	update_config '.mounts += [{destination: "/x", type: "bind", source: "/nonexistent-ocirt-test", options: ["bind"]}]'
+	try create --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --partial '/nonexistent-ocirt-test'
+	assert_output --regexp '[Nn]o such file or directory'
+	run ocirt state "$CTR_ID"
+	assert_failure
 }
