@@ -705,10 +705,12 @@ derive_status (int dir_fd, const struct container_state *st, bool locked)
     return create_in_progress (dir_fd, locked) ? STATUS_CREATING : STATUS_STOPPED;
   if (st->pid <= 0 || !state_process_alive (st->pid, st->start_time))
     return STATUS_STOPPED;
-  if (faccessat (dir_fd, STATE_EXEC_FIFO, F_OK, 0) == 0)
-    return STATUS_CREATED;
+  /* Frozen first, as runc: a created container can be paused too, and
+   * then start must refuse it instead of waiting on a frozen init. */
   if (st->cgroup_path && cgroup_is_frozen (st->cgroup_path))
     return STATUS_PAUSED;
+  if (faccessat (dir_fd, STATE_EXEC_FIFO, F_OK, 0) == 0)
+    return STATUS_CREATED;
   return STATUS_RUNNING;
 }
 
@@ -875,8 +877,10 @@ container_start (const struct runtime_ctx *ctx, const char *id, ocirt_error_t *e
       make_error (err, 0, "cannot start a container that has stopped");
       goto out;
     case STATUS_RUNNING:
-    case STATUS_PAUSED:
       make_error (err, 0, "cannot start an already running container");
+      goto out;
+    case STATUS_PAUSED:
+      make_error (err, 0, "cannot start a container in the paused state");
       goto out;
     case STATUS_CREATING:
       make_error (err, 0, "cannot start a container that is still being created");

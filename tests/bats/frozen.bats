@@ -114,3 +114,23 @@ refused_as_frozen() {
 	wait_gone "$child"
 	assert_equal "$(container_cgroup_dirs)" ""
 }
+
+@test "a paused created container reads paused, refuses start, and resume makes it created again" {
+	make_bundle -- sh -c 'touch /tmp/started; exec sleep 1000'
+	create_container
+	ocirt pause "$CTR_ID"
+	run state_field "$CTR_ID" status
+	assert_output paused
+	try start "$CTR_ID"
+	assert_failure
+	assert_output --partial "cannot start a container in the paused state"
+	[[ ! -e $BUNDLE/rootfs/tmp/started ]]
+	run ocirt resume "$CTR_ID"
+	assert_success
+	run state_field "$CTR_ID" status
+	assert_output created
+	run ocirt start "$CTR_ID"
+	assert_success
+	wait_for_file "$BUNDLE/rootfs/tmp/started"
+	wait_for_status "$CTR_ID" running
+}
