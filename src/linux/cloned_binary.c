@@ -70,9 +70,13 @@ escape_lowerdir (const char *dir)
   return out;
 }
 
-/* A read-only fd of our binary through a detached overlay of
- * its directory. Overlayfs needs two lower layers when it has no upper one:
- * the same directory twice is accepted and changes nothing. */
+/* Overlayfs without an upper layer needs two lower ones, which must not
+ * overlap (the same directory twice is ELOOP): the binary's directory and
+ * this empty one, made once and kept. */
+#define EMPTY_LAYER "/run/ocirt-empty"
+
+/* A read-only fd of our binary through a detached overlay of its
+ * directory. */
 static int
 open_through_overlay (ocirt_error_t *err)
 {
@@ -87,8 +91,10 @@ open_through_overlay (ocirt_error_t *err)
   *slash = '\0';
   cleanup_free char *dir = escape_lowerdir (self[0] ? self : "/");
   cleanup_free char *lower = NULL;
-  if (dir == NULL || asprintf (&lower, "%s:%s", dir, dir) < 0)
+  if (dir == NULL || asprintf (&lower, "%s:" EMPTY_LAYER, dir) < 0)
     return make_error (err, ENOMEM, "overlay of \"%s\"", self);
+  if (mkdir (EMPTY_LAYER, 0755) < 0 && errno != EEXIST)
+    return make_error (err, errno, "mkdir \"" EMPTY_LAYER "\"");
 
   cleanup_close int fs = fsopen ("overlay", FSOPEN_CLOEXEC);
   if (fs < 0)
