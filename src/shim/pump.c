@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -40,7 +41,6 @@ _Static_assert (RINGBUF_STREAM_STDOUT == LOGFILE_STREAM_STDOUT
  * enough for a reader that is merely slow, short enough that a reader that
  * stopped reading does not stall the log (and the container) for long. */
 #define TEE_STALL_MS 10000
-#define STALL_TEXT "10 s"
 
 struct pipe_source
 {
@@ -141,7 +141,11 @@ tee_chunk (struct log_pump *p, struct pipe_source *s, const char *data, size_t l
           if (r < 0 && errno == EINTR)
             continue;
           if (r == 0)
-            tee_give_up (p, s, "its reader took nothing for " STALL_TEXT);
+            {
+              char why[64];
+              snprintf (why, sizeof why, "its reader took nothing for %d s", TEE_STALL_MS / 1000);
+              tee_give_up (p, s, why);
+            }
           else
             tee_give_up (p, s, "its reader is gone");
           return;
