@@ -375,14 +375,24 @@ cgroup_of() {
 	assert_output --partial "uid=65534(nobody) gid=65534(nobody)"
 }
 
-@test "docker: --cap-drop ALL leaves no capability; --privileged has them all and the host's devices" {
+@test "docker: --cap-drop ALL leaves no capability" {
 	run dkrun --rm --cap-drop ALL "$DK_IMAGE" grep -E '^Cap(Prm|Eff|Bnd):' /proc/self/status
 	assert_success
 	assert_equal "$(grep -c '0000000000000000$' <<<"$output")" 3
 	run dkrun --rm --cap-drop ALL "$DK_IMAGE" sh -c 'mkdir /m && mount -t tmpfs t /m 2>&1'
 	assert_failure
 	assert_output --partial "permission denied"
+}
+
+@test "docker: --privileged can mount and sees the host's devices" {
 	run dkrun --rm --privileged "$DK_IMAGE" sh -c 'mkdir /m && mount -t tmpfs t /m && echo mounted; ls /dev/loop-control'
+	# Docker 20.10 grants --privileged every capability it knows, and runc
+	# fails when one is outside the host's bounding set (CAP_SYS_RESOURCE,
+	# bit 24, in a container like this host).
+	if [[ $status == 125 && $output == *"unable to apply caps: operation not permitted"* ]] &&
+		(((0x$(awk '/^CapBnd:/ {print $2}' /proc/self/status) >> 24 & 1) == 0)); then
+		skip "$MGR_RUNTIME_NAME cannot grant a capability outside this host's bounding set (no CAP_SYS_RESOURCE)"
+	fi
 	assert_success
 	assert_line mounted
 	assert_line /dev/loop-control
