@@ -95,7 +95,9 @@ teardown_file() {
 		echo "teardown_file: process left: $pid $(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null)" >&2
 		kill -KILL "$pid" 2>/dev/null || true
 	done
-	[[ ${DK_OWN_KEY:-0} == 1 ]] && rm -f /etc/docker/key.json
+	if [[ ${DK_OWN_KEY:-0} == 1 ]]; then
+		rm -f /etc/docker/key.json
+	fi
 	if [[ ${DK_OWN_RUN:-0} == 1 ]]; then
 		rmdir /run/containerd/s /run/containerd 2>/dev/null || true
 	fi
