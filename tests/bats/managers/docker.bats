@@ -60,12 +60,10 @@ setup_file() {
 
 	# An empty config file: /etc/docker/daemon.json, if any, is not ours.
 	echo '{}' >"$DK_RUN/daemon.json"
-	# --oom-score-adjust 0: dockerd's default (-500 for itself) needs
-	# CAP_SYS_RESOURCE, which this host lacks.
 	dockerd --config-file "$DK_RUN/daemon.json" --data-root "$w/data" --exec-root "$DK_RUN/x" \
 		--pidfile "$DK_RUN/docker.pid" -H "$DOCKER_HOST" \
 		--bridge=none --iptables=false --ip-masq=false --ip-forward=false \
-		--storage-driver vfs --cgroup-parent "/$MGR_CGROUP" --oom-score-adjust 0 \
+		--storage-driver vfs --cgroup-parent "/$MGR_CGROUP" \
 		--add-runtime "$DK_RT=$MGR_RUNTIME" --default-runtime "$DK_RT" \
 		--log-level warn </dev/null >"$w/dockerd.log" 2>&1 \
 		3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
