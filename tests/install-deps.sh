@@ -14,9 +14,9 @@ CHECK_PKGS=("${BUILD_PKGS[@]}" bats bats-assert bats-support jq libcmocka-dev
 CHECK_PKGS+=(crun)
 # The suites beyond the core: strace (kill at every syscall), clang (the
 # libFuzzer targets), CNI plugins and iptables (net.bats), the managers
-# (podman, containerd, umoci; their suites install what they miss too),
-# and QEMU with what the VM image is built from (vmcheck).
-CHECK_PKGS+=(strace clang containernetworking-plugins iptables podman conmon containerd umoci
+# (podman, containerd, umoci, docker.io; their suites install what they
+# miss too), and QEMU with what the VM image is built from (vmcheck).
+CHECK_PKGS+=(strace clang containernetworking-plugins iptables podman conmon containerd umoci docker.io
 	qemu-system-x86 xz-utils cpio gnuplot-nox)
 
 case "${1:-}" in
