@@ -33,8 +33,8 @@ enum cgroup_mode cgroup_detect_mode (void);
 char *cgroup_resolve_path (const char *cgroups_path, const char *id, ocirt_error_t *err);
 
 /* Create the cgroup in every hierarchy (parents as needed) and move pid in.
- * A cgroup that already exists and holds processes is refused. On error,
- * whatever was created is removed again.
+ * A cgroup that already exists and holds processes, or is frozen, is
+ * refused. On error, whatever was created is removed again.
  * With pid <= 0 it only creates (v2: before clone3 with CLONE_INTO_CGROUP,
  * see cgroup_open_unified). On v2 it also enables, in cgroup.subtree_control
  * of each ancestor, every controller that ancestor offers. On hybrid hosts
@@ -45,10 +45,12 @@ int cgroup_create_and_enter (const char *path, pid_t pid, ocirt_error_t *err);
  * hierarchies: made in every hierarchy (as cgroup_create_and_enter with no
  * pid), with res applied (as cgroup_apply_resources_devices; res may be
  * NULL), and on v2 *clone_fd set to an O_PATH fd of it for clone3's
- * CLONE_INTO_CGROUP (-1 on v1, where the init is moved in afterwards). On
- * error nothing it made is left. *existed says that the cgroup was there
- * already in some hierarchy: it is not ocirt's, and must be given back with
- * cgroup_release, never cgroup_destroy. */
+ * CLONE_INTO_CGROUP (-1 on v1, where the init is moved in afterwards). A
+ * cgroup that is frozen (itself or by an ancestor) is refused, as runc
+ * does: the init would hang there. On error nothing it made is left.
+ * *existed says that the cgroup was there already in some hierarchy: it is
+ * not ocirt's, and must be given back with cgroup_release, never
+ * cgroup_destroy. */
 int cgroup_create_for_init (const char *path, const struct oci_resources *res,
                             const struct oci_device *devices, size_t n_devices, int *clone_fd,
                             bool *existed, ocirt_error_t *err);
@@ -83,7 +85,10 @@ bool cgroup_kmem_ignored (const struct oci_resources *res, bool zero_is_unset);
 /* The pids in the cgroup (from the pids or first v1 hierarchy / v2 file). */
 int cgroup_pids (const char *path, pid_t **pids, size_t *n, ocirt_error_t *err);
 
-/* Signal every process in it. */
+/* Signal every process in it and in the cgroups below it, as runc does:
+ * freeze, signal, thaw (so nothing forks away meanwhile, and a paused
+ * cgroup ends thawed). A cgroup that cannot be frozen is signalled all the
+ * same; a missing one holds nothing to signal and is not an error. */
 int cgroup_kill_all (const char *path, int sig, ocirt_error_t *err);
 
 /* Freeze or thaw (v1 freezer.state, v2 cgroup.freeze); waits until done. */
@@ -95,8 +100,9 @@ bool cgroup_is_frozen (const char *path);
  * before it no longer matter. */
 bool cgroup_device_rule_resets (const struct oci_device_cgroup *d);
 
-/* Kill what is left and remove the directories (retrying while the kernel
- * still reports them busy). A missing cgroup is not an error. Also removes
+/* Kill what is left (below it too), thaw it, and remove the directories,
+ * the cgroups made below it first (retrying while the kernel still reports
+ * them busy). A missing cgroup is not an error. Also removes
  * empty parents that ocirt's default path created ("/ocirt"). */
 int cgroup_destroy (const char *path, ocirt_error_t *err);
 
