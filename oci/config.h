@@ -185,7 +185,7 @@ struct oci_device_cgroup
   char *type;         /* "a", "c" or "b"; NULL means all */
   bool has_major;     int64_t major;
   bool has_minor;     int64_t minor;
-  char *access;       /* subset of "rwm"; NULL means all */
+  char *access;       /* its r, w, m letters count (runc); NULL means all */
 };
 
 struct oci_memory

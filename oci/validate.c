@@ -279,16 +279,20 @@ check_resources (const struct oci_resources *r, const char *file, ocirt_error_t 
 
   if (r == NULL)
     return 0;
+  /* runc 1.1's rules and wording: an empty type is "a"; any access
+   * string but "" is taken, and its letters other than r, w and m are
+   * ignored ("rwx" is "rw"). A missing access is "rwm" (crun; runc
+   * refuses it). */
   for (size_t i = 0; i < r->n_devices; i++)
     {
       const struct oci_device_cgroup *d = &r->devices[i];
-      if (d->type && !in_list (d->type, types, ARRAY_SIZE (types)))
-        return fail (err, file, ".linux.resources.devices[%zu].type: unknown device type \"%s\"",
-                     i, d->type);
-      if (d->access && d->access[strspn (d->access, "rwm")] != '\0')
+      if (d->type && d->type[0] && !in_list (d->type, types, ARRAY_SIZE (types)))
         return fail (err, file,
-                     ".linux.resources.devices[%zu].access: \"%s\" is not a subset of \"rwm\"", i,
-                     d->access);
+                     ".linux.resources.devices[%zu].type: invalid cgroup device type \"%s\"", i,
+                     d->type);
+      if (d->access && d->access[0] == '\0')
+        return fail (err, file,
+                     ".linux.resources.devices[%zu].access: device access cannot be empty", i);
     }
   for (size_t i = 0; i < r->n_hugepage_limits; i++)
     {

@@ -784,11 +784,11 @@ cgroup_create_and_enter (const char *path, pid_t pid, ocirt_error_t *err)
 
 static int
 apply_on (const struct cgroup_layout *l, const char *path, const struct oci_resources *res,
-          const struct oci_device *devices, size_t n_devices, ocirt_error_t *err)
+          ocirt_error_t *err)
 {
   if (l->mode == CGROUP_MODE_V2)
-    return cgroup_v2_apply (l->h[0].mount, path, res, devices, n_devices, err);
-  return cgroup_v1_apply (l, path, res, devices, n_devices, err);
+    return cgroup_v2_apply (l->h[0].mount, path, res, err);
+  return cgroup_v1_apply (l, path, res, err);
 }
 
 static int
@@ -806,8 +806,7 @@ open_for_clone (const char *path, ocirt_error_t *err)
 }
 
 int
-cgroup_create_for_init (const char *path, const struct oci_resources *res,
-                        const struct oci_device *devices, size_t n_devices, int *clone_fd,
+cgroup_create_for_init (const char *path, const struct oci_resources *res, int *clone_fd,
                         ocirt_error_t *err)
 {
   struct cgroup_layout l;
@@ -815,7 +814,7 @@ cgroup_create_for_init (const char *path, const struct oci_resources *res,
   *clone_fd = -1;
   if (cgroup_layout_load (&l, err) < 0 || create_all (&l, path, 0, err) < 0)
     return -1;
-  if ((res && apply_on (&l, path, res, devices, n_devices, err) < 0)
+  if ((res && apply_on (&l, path, res, err) < 0)
       || (l.mode == CGROUP_MODE_V2 && (*clone_fd = open_for_clone (path, err)) < 0))
     {
       /* Still empty: what we made goes again, and only that. */
@@ -849,9 +848,7 @@ cgroup_enter (const char *path, pid_t pid, ocirt_error_t *err)
 }
 
 int
-cgroup_apply_resources_devices (const char *path, const struct oci_resources *res,
-                                const struct oci_device *devices, size_t n_devices,
-                                ocirt_error_t *err)
+cgroup_apply_resources (const char *path, const struct oci_resources *res, ocirt_error_t *err)
 {
   struct cgroup_layout l;
 
@@ -859,13 +856,7 @@ cgroup_apply_resources_devices (const char *path, const struct oci_resources *re
     return 0;
   if (cgroup_layout_load (&l, err) < 0)
     return -1;
-  return apply_on (&l, path, res, devices, n_devices, err);
-}
-
-int
-cgroup_apply_resources (const char *path, const struct oci_resources *res, ocirt_error_t *err)
-{
-  return cgroup_apply_resources_devices (path, res, NULL, 0, err);
+  return apply_on (&l, path, res, err);
 }
 
 int

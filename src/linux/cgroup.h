@@ -43,12 +43,11 @@ int cgroup_create_and_enter (const char *path, pid_t pid, ocirt_error_t *err);
 
 /* create's cgroup, before its init exists, with one look at the mounted
  * hierarchies: made in every hierarchy (as cgroup_create_and_enter with no
- * pid), with res applied (as cgroup_apply_resources_devices; res may be
+ * pid), with res applied (as cgroup_apply_resources; res may be
  * NULL), and on v2 *clone_fd set to an O_PATH fd of it for clone3's
  * CLONE_INTO_CGROUP (-1 on v1, where the init is moved in afterwards). On
  * error nothing it made is left. */
-int cgroup_create_for_init (const char *path, const struct oci_resources *res,
-                            const struct oci_device *devices, size_t n_devices, int *clone_fd,
+int cgroup_create_for_init (const char *path, const struct oci_resources *res, int *clone_fd,
                             ocirt_error_t *err);
 
 /* An O_PATH directory fd of the container's cgroup on a v2 host, for
@@ -58,16 +57,12 @@ int cgroup_open_unified (const char *path, ocirt_error_t *err);
 /* Move pid into an existing container cgroup (exec). */
 int cgroup_enter (const char *path, pid_t pid, ocirt_error_t *err);
 
-/* Apply linux.resources. Each failure names the field and the file. */
+/* Apply linux.resources (res may be NULL). Each failure names the field and
+ * the file. Device rules, when there are any, are followed by the standard
+ * devices (/dev/null & co., see cgroup_std_devices), as runc does, so that a
+ * "deny all" list leaves them usable; linux.devices are not added: as in
+ * runc, only the rules decide whether a configured node can be opened. */
 int cgroup_apply_resources (const char *path, const struct oci_resources *res, ocirt_error_t *err);
-
-/* The same, for create: when the device rules restrict (v1), the standard
- * devices and each of linux.devices are allowed after them, as runc does, so
- * that a "deny all" list still leaves /dev/null & co. and the configured
- * nodes usable. cgroup_apply_resources is this with no linux.devices. */
-int cgroup_apply_resources_devices (const char *path, const struct oci_resources *res,
-                                    const struct oci_device *devices, size_t n_devices,
-                                    ocirt_error_t *err);
 
 /* The pids in the cgroup (from the pids or first v1 hierarchy / v2 file). */
 int cgroup_pids (const char *path, pid_t **pids, size_t *n, ocirt_error_t *err);

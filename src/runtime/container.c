@@ -403,10 +403,7 @@ prepare_cgroup (struct launch *l, ocirt_error_t *err)
 {
   const struct oci_linux *lx = l->cfg->linux_;
 
-  /* The configured device nodes are allowed in the device cgroup too, so a
-   * default deny-all still leaves the container its own /dev. */
-  if (cgroup_create_for_init (l->cgroup_path, lx ? lx->resources : NULL, lx ? lx->devices : NULL,
-                              lx ? lx->n_devices : 0, &l->cgroup_fd, err) < 0)
+  if (cgroup_create_for_init (l->cgroup_path, lx ? lx->resources : NULL, &l->cgroup_fd, err) < 0)
     return -1;
   l->cgroup_made = true;
   return 0;

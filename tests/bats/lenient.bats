@@ -62,3 +62,101 @@ add_odd_caps() {
 	assert_output --partial 'ignoring unknown or unavailable capabilities: [CAP_WALK]'
 	assert_line "CapBnd:	$CAPS_WITH_NET_ADMIN"
 }
+
+# ---- linux.resources.devices: the access strings runc takes ------------------
+
+# /dev/fuse (c 10:229) opens for reading and writing without a capability,
+# so what the device cgroup allows is all that decides.
+FUSE_DEVICE='{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438}'
+PROBE_FUSE='(exec 3</dev/fuse) 2>/dev/null && echo read-ok || echo read-refused
+(exec 3>/dev/fuse) 2>/dev/null && echo write-ok || echo write-refused'
+
+# run_fuse_probe RULES - run the probe with RULES (JSON objects, comma
+# separated) after a rule that denies every device; sets $status and $output.
+run_fuse_probe() {
+	update_config ".linux.devices = [$FUSE_DEVICE]
+		| .linux.resources.devices = [{\"allow\": false, \"access\": \"rwm\"}, $1]"
+	try run --bundle "$BUNDLE" "$CTR_ID"
+}
+
+# fuse_rule ALLOW ACCESS - a rule for c 10:229.
+fuse_rule() {
+	echo "{\"allow\": $1, \"type\": \"c\", \"major\": 10, \"minor\": 229, \"access\": \"$2\"}"
+}
+
+@test "device access strings: letters in any order, repeated or unknown are taken as runc takes them" {
+	[[ -c /dev/fuse ]] || skip "no /dev/fuse on this host"
+	make_bundle -- sh -c "$PROBE_FUSE"
+	local access want
+	# ACCESS|what the container can open: runc keeps the r, w and m letters
+	# and ignores any other character.
+	for access in "rwm|read-ok write-ok" "mwr|read-ok write-ok" "rrw|read-ok write-ok" \
+		"rwx|read-ok write-ok" "wx|read-refused write-ok" "r m|read-ok write-refused"; do
+		want=${access#*|}
+		run_fuse_probe "$(fuse_rule true "${access%%|*}")"
+		assert_success
+		assert_equal "$(echo $output)" "$want"
+	done
+	# No r, w or m at all: the rule changes nothing.
+	run_fuse_probe "$(fuse_rule true rwm), $(fuse_rule false RWM)"
+	assert_success
+	assert_equal "$(echo $output)" "read-ok write-ok"
+}
+
+@test "device rules runc refuses: an empty access string and an unknown type" {
+	make_bundle -- true
+	update_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 3, "access": ""}]'
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --partial "cannot be empty"
+	assert_output --regexp 'devices\[1\]|at 1 field'
+
+	for type in u p x; do
+		update_config ".linux.resources.devices[1] = {\"allow\": true, \"type\": \"$type\", \"major\": 1, \"minor\": 3, \"access\": \"rwm\"}"
+		try run --bundle "$BUNDLE" "$CTR_ID"
+		assert_failure
+		# runc's log quotes the message, so its quotes come escaped.
+		assert_output --regexp "invalid cgroup device type \\\\?\"$type\\\\?\""
+	done
+}
+
+@test "an empty device rule type means every device, as in runc" {
+	[[ -c /dev/fuse ]] || skip "no /dev/fuse on this host"
+	make_bundle -- sh -c "$PROBE_FUSE; echo x >/dev/null && echo null-ok"
+	update_config ".linux.devices = [$FUSE_DEVICE]
+		| .linux.resources.devices = [{\"allow\": false, \"type\": \"\", \"access\": \"rwm\"}]"
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_equal "$(echo $output)" "read-refused write-refused null-ok"
+}
+
+# ---- linux.devices and the device cgroup -------------------------------------
+
+KMSG_DEVICE='{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 438}'
+# Opening /dev/kmsg for writing needs no capability (reading needs
+# CAP_SYSLOG), so the device cgroup alone decides.
+PROBE_DEVICES='stat -c "%n %F %t:%T" /dev/kmsg
+(true >/dev/kmsg) 2>/dev/null && echo kmsg-ok || echo kmsg-refused
+for d in null zero full random urandom ptmx; do
+	(exec 3<>/dev/$d) 2>/dev/null && echo $d-ok || echo $d-refused
+done'
+
+@test "a node of linux.devices is created, but only linux.resources.devices lets it open, as in runc" {
+	make_bundle -- sh -c "$PROBE_DEVICES"
+	update_config ".linux.devices = [$KMSG_DEVICE]"
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_line "/dev/kmsg character special file 1:b"
+	assert_line kmsg-refused
+	# The standard devices runc always allows stay usable.
+	for d in null zero full random urandom ptmx; do
+		assert_line "$d-ok"
+	done
+
+	# It is linux.resources.devices that opens it.
+	update_config '.linux.resources.devices += [{"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}]'
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_line kmsg-ok
+	assert_line null-ok
+}

@@ -188,11 +188,10 @@ test_v1 (const char *path, struct cgroup_layout *l)
     { .allow = true, .type = "c", .has_major = true, .major = 10, .has_minor = true, .minor = 229,
       .access = "rw" },
   };
-  struct oci_device extra[] = { { .type = "c", .path = "/dev/fuse2", .major = 10, .minor = 228 } };
   struct oci_resources res = { .memory = &mem, .cpu = &cpu, .has_pids_limit = true,
                                .pids_limit = 10, .devices = devs, .n_devices = 2 };
 
-  check_err (cgroup_apply_resources_devices (path, &res, extra, 1, &err), &err,
+  check_err (cgroup_apply_resources (path, &res, &err), &err,
              "apply memory/cpu/pids/devices");
 
   cgroup_dir (dir, sizeof dir, cgroup_layout_find (l, CGC_MEMORY), path, &err);
@@ -234,7 +233,6 @@ test_v1 (const char *path, struct cgroup_layout *l)
   check (!file_has (dir, "devices.list", "a *:* rwm"), "devices: no longer allow-all", NULL);
   check (file_has (dir, "devices.list", "c 1:3 rwm"), "devices: /dev/null allowed", NULL);
   check (file_has (dir, "devices.list", "c 10:229 rw"), "devices: config rule applied", NULL);
-  check (file_has (dir, "devices.list", "c 10:228 rwm"), "devices: linux.devices allowed", NULL);
   check (file_has (dir, "devices.list", "c 136:* rwm"), "devices: /dev/pts allowed", NULL);
 
   /* pids.max "max" for -1; cpu quota -1 -> unlimited. */
@@ -388,14 +386,14 @@ test_v2_on_unified (const char *path, const struct cgroup_hierarchy *u)
       struct oci_resources r1 = { .hugepage_limits = &hp, .n_hugepage_limits = 1 };
       check_err (cgroup_apply_resources (path, &r1, &err), &err, "hugetlb via the unified mount");
       check (file_is (dir, "hugetlb.2MB.max", "4194304"), "hugetlb.2MB.max", NULL);
-      check_err (cgroup_v2_apply (u->mount, path, &res, NULL, 0, &err), &err, "v2 apply hugetlb + unified");
+      check_err (cgroup_v2_apply (u->mount, path, &res, &err), &err, "v2 apply hugetlb + unified");
       check (file_is (dir, "hugetlb.1GB.max", "1073741824"), "unified hugetlb.1GB.max", NULL);
       kv = (struct oci_kv){ "memory.max", "1" };
       res = (struct oci_resources){ .unified = &kv, .n_unified = 1 };
-      check_fails (cgroup_v2_apply (u->mount, path, &res, NULL, 0, &err), &err, "memory controller available",
+      check_fails (cgroup_v2_apply (u->mount, path, &res, &err), &err, "memory controller available",
                    "v2 unified for an absent controller");
       kv = (struct oci_kv){ "../x", "1" };
-      check_fails (cgroup_v2_apply (u->mount, path, &res, NULL, 0, &err), &err, "invalid key",
+      check_fails (cgroup_v2_apply (u->mount, path, &res, &err), &err, "invalid key",
                    "v2 unified key with / refused");
     }
   struct oci_device_cgroup devs[] = {
@@ -404,10 +402,10 @@ test_v2_on_unified (const char *path, const struct cgroup_hierarchy *u)
       .access = "rw" },
   };
   struct oci_resources rd = { .devices = devs, .n_devices = 2 };
-  check_err (cgroup_v2_apply (u->mount, path, &rd, NULL, 0, &err), &err,
+  check_err (cgroup_v2_apply (u->mount, path, &rd, &err), &err,
              "v2 device rules attach a BPF program");
   rd.n_devices = 1;
-  check_err (cgroup_v2_apply (u->mount, path, &rd, NULL, 0, &err), &err,
+  check_err (cgroup_v2_apply (u->mount, path, &rd, &err), &err,
              "v2 device program replaced");
 
   /* cgroup.kill on the unified directory. */
