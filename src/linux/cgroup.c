@@ -609,12 +609,17 @@ cgroup_pids (const char *path, pid_t **pids, size_t *n, ocirt_error_t *err)
 /* ------------------------------------------------------------------ */
 /* create / enter                                                       */
 
-static bool
-has_processes (const char *dir)
+/* How many processes dir holds; 0 when it cannot be read. */
+static size_t
+count_processes (const char *dir)
 {
-  char buf[64];
-  ssize_t r = cgroup_read_raw (dir, "cgroup.procs", buf, sizeof buf);
-  return r > 0 && buf[0] >= '0' && buf[0] <= '9';
+  cleanup_error ocirt_error_t ignored = NULL;
+  cleanup_free pid_t *pids = NULL;
+  size_t n = 0;
+
+  if (read_pids_in (dir, &pids, &n, &ignored) < 0)
+    return 0;
+  return n;
 }
 
 static int make_dirs_walk (struct cgroup_hierarchy *h, char *dir, char *rel, bool *existed,
@@ -725,7 +730,7 @@ enter_dir (const char *dir, const char *buf, size_t len, pid_t pid, ocirt_error_
 
 static int
 create_one (struct cgroup_layout *l, struct cgroup_hierarchy *h, const char *path, pid_t pid,
-            ocirt_error_t *err)
+            size_t *procs_found, ocirt_error_t *err)
 {
   char dir[PATH_MAX], buf[32];
   bool existed;
@@ -735,8 +740,14 @@ create_one (struct cgroup_layout *l, struct cgroup_hierarchy *h, const char *pat
     return -1;
   if (make_dirs (h, dir, &existed, err) < 0)
     return -1;
-  if (existed && has_processes (dir))
-    return make_error (err, 0, "cgroup \"%s\" already exists and has processes", path);
+  /* runc 1.1 goes on with a warning, and managers rely on it (a pod's
+   * members sharing one cgroup); the caller reports it. */
+  if (existed)
+    {
+      size_t n = count_processes (dir);
+      if (n > *procs_found)
+        *procs_found = n;
+    }
   if (l->mode == CGROUP_MODE_V2 && cgroup_v2_enable_controllers (h->mount, path, NULL, err) < 0)
     return -1;
   /* A new v1 cpuset cgroup has empty cpus/mems and refuses tasks. */
@@ -750,14 +761,16 @@ create_one (struct cgroup_layout *l, struct cgroup_hierarchy *h, const char *pat
 }
 
 static int
-create_all (struct cgroup_layout *l, const char *path, pid_t pid, ocirt_error_t *err)
+create_all (struct cgroup_layout *l, const char *path, pid_t pid, size_t *procs_found,
+            ocirt_error_t *err)
 {
+  *procs_found = 0;
   for (size_t i = 0; i < l->n; i++)
     {
       struct cgroup_hierarchy *h = &l->h[i];
       cleanup_error ocirt_error_t ignored = NULL;
 
-      if (create_one (l, h, path, pid, best_effort (l, h) ? &ignored : err) == 0)
+      if (create_one (l, h, path, pid, procs_found, best_effort (l, h) ? &ignored : err) == 0)
         continue;
       if (best_effort (l, h))
         {
@@ -773,13 +786,13 @@ create_all (struct cgroup_layout *l, const char *path, pid_t pid, ocirt_error_t 
 }
 
 int
-cgroup_create_and_enter (const char *path, pid_t pid, ocirt_error_t *err)
+cgroup_create_and_enter (const char *path, pid_t pid, size_t *procs_found, ocirt_error_t *err)
 {
   struct cgroup_layout l;
 
   if (cgroup_layout_load (&l, err) < 0)
     return -1;
-  return create_all (&l, path, pid, err);
+  return create_all (&l, path, pid, procs_found, err);
 }
 
 static int
@@ -807,12 +820,12 @@ open_for_clone (const char *path, ocirt_error_t *err)
 
 int
 cgroup_create_for_init (const char *path, const struct oci_resources *res, int *clone_fd,
-                        ocirt_error_t *err)
+                        size_t *procs_found, ocirt_error_t *err)
 {
   struct cgroup_layout l;
 
   *clone_fd = -1;
-  if (cgroup_layout_load (&l, err) < 0 || create_all (&l, path, 0, err) < 0)
+  if (cgroup_layout_load (&l, err) < 0 || create_all (&l, path, 0, procs_found, err) < 0)
     return -1;
   if ((res && apply_on (&l, path, res, err) < 0)
       || (l.mode == CGROUP_MODE_V2 && (*clone_fd = open_for_clone (path, err)) < 0))

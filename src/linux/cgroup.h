@@ -33,13 +33,15 @@ enum cgroup_mode cgroup_detect_mode (void);
 char *cgroup_resolve_path (const char *cgroups_path, const char *id, ocirt_error_t *err);
 
 /* Create the cgroup in every hierarchy (parents as needed) and move pid in.
- * A cgroup that already exists and holds processes is refused. On error,
- * whatever was created is removed again.
+ * A cgroup that already exists may hold processes: *procs_found is set to
+ * how many (the most of any hierarchy), and the caller warns, as runc 1.1
+ * does ("container's cgroup is not empty"). On error, whatever was created
+ * is removed again.
  * With pid <= 0 it only creates (v2: before clone3 with CLONE_INTO_CGROUP,
  * see cgroup_open_unified). On v2 it also enables, in cgroup.subtree_control
  * of each ancestor, every controller that ancestor offers. On hybrid hosts
  * the cgroup2 "unified" mount is joined too, best effort. */
-int cgroup_create_and_enter (const char *path, pid_t pid, ocirt_error_t *err);
+int cgroup_create_and_enter (const char *path, pid_t pid, size_t *procs_found, ocirt_error_t *err);
 
 /* create's cgroup, before its init exists, with one look at the mounted
  * hierarchies: made in every hierarchy (as cgroup_create_and_enter with no
@@ -48,7 +50,7 @@ int cgroup_create_and_enter (const char *path, pid_t pid, ocirt_error_t *err);
  * CLONE_INTO_CGROUP (-1 on v1, where the init is moved in afterwards). On
  * error nothing it made is left. */
 int cgroup_create_for_init (const char *path, const struct oci_resources *res, int *clone_fd,
-                            ocirt_error_t *err);
+                            size_t *procs_found, ocirt_error_t *err);
 
 /* An O_PATH directory fd of the container's cgroup on a v2 host, for
  * clone3's CLONE_INTO_CGROUP. Fails on v1/hybrid. */

@@ -397,14 +397,26 @@ run_runtime_hooks (struct launch *l, ocirt_error_t *err)
 }
 
 /* The container's cgroup, with its limits, exists before its init: the
- * init never runs unlimited, and on v2 it is cloned straight into it. */
+ * init never runs unlimited, and on v2 it is cloned straight into it.
+ * A cgroup that already holds processes (another container's, as in pods
+ * that share one) is used with runc 1.1's warning; it is then not this
+ * container's to kill or remove, neither on a failed create nor on delete. */
 static int
-prepare_cgroup (struct launch *l, ocirt_error_t *err)
+prepare_cgroup (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *err)
 {
   const struct oci_linux *lx = l->cfg->linux_;
+  size_t procs = 0;
 
-  if (cgroup_create_for_init (l->cgroup_path, lx ? lx->resources : NULL, &l->cgroup_fd, err) < 0)
+  if (cgroup_create_for_init (l->cgroup_path, lx ? lx->resources : NULL, &l->cgroup_fd, &procs,
+                              err) < 0)
     return -1;
+  if (procs > 0)
+    {
+      log_write (ctx->log, "warning", "container's cgroup is not empty: %zu process(es) found",
+                 procs);
+      l->st.cgroup_shared = true;
+      return 0;
+    }
   l->cgroup_made = true;
   return 0;
 }
@@ -542,7 +554,7 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
       close (fd);
     }
   if (write_initial_state (l, o, err) < 0 || (wait_for_start && make_exec_fifo (l, err) < 0)
-      || prepare_cgroup (l, err) < 0 || spawn_init (l, o, err) < 0 || configure_init (l, err) < 0)
+      || prepare_cgroup (l, ctx, err) < 0 || spawn_init (l, o, err) < 0 || configure_init (l, err) < 0)
     return -1;
   if (pid_file && write_pid_file (pid_file, l->pid, err) < 0)
     return -1;
@@ -910,7 +922,8 @@ static void
 destroy_launched (const struct runtime_ctx *ctx, struct launch *l, const char *id)
 {
   ocirt_error_t ignored = NULL;
-  cgroup_destroy (l->cgroup_path, &ignored);
+  if (!l->st.cgroup_shared)
+    cgroup_destroy (l->cgroup_path, &ignored);
   error_release (&ignored);
   run_poststop (ctx, l->dir_fd, &l->st);
   state_dir_remove (l->root_fd, id, &ignored);
@@ -1086,7 +1099,7 @@ container_delete (const struct runtime_ctx *ctx, const char *id, bool force, oci
     goto out;
   if (st.pid > 0)
     monitor_unregister (st.pid);
-  if (st.cgroup_path && cgroup_destroy (st.cgroup_path, err) < 0)
+  if (st.cgroup_path && !st.cgroup_shared && cgroup_destroy (st.cgroup_path, err) < 0)
     goto out;
   run_poststop (ctx, dir_fd, &st);
   ret = state_dir_remove (root_fd, id, err);

@@ -40,6 +40,7 @@
 #define K_OWNER "owner"
 #define K_ANNOTATIONS "annotations"
 #define K_CGROUP_PATH "cgroup_path"
+#define K_CGROUP_SHARED "cgroup_shared"
 #define K_CREATED_DONE "created_done"
 #define K_NO_PIVOT "no_pivot"
 #define K_EXIT "exit"
@@ -587,6 +588,7 @@ gen_state (yajl_gen g, const struct container_state *st)
          && gen_str (g, K_OWNER, st->owner)
          && gen_annotations (g, st)
          && gen_str (g, K_CGROUP_PATH, st->cgroup_path)
+         && gen_bool (g, K_CGROUP_SHARED, st->cgroup_shared)
          && gen_bool (g, K_CREATED_DONE, st->created_done)
          && gen_bool (g, K_NO_PIVOT, st->no_pivot)
          && gen_exit (g, st)
@@ -788,6 +790,7 @@ parse_tree (yajl_val root, struct container_state *st, ocirt_error_t *err)
       || parse_str (root, K_OWNER, &st->owner, err) < 0
       || parse_annotations (root, st, err) < 0
       || parse_str (root, K_CGROUP_PATH, &st->cgroup_path, err) < 0
+      || parse_bool (root, K_CGROUP_SHARED, &st->cgroup_shared, err) < 0
       || parse_bool (root, K_CREATED_DONE, &st->created_done, err) < 0
       || parse_bool (root, K_NO_PIVOT, &st->no_pivot, err) < 0
       || parse_exit (root, st, err) < 0

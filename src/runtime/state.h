@@ -37,6 +37,7 @@ struct container_state
   char **annotation_values;
   size_t n_annotations;
   char *cgroup_path;              /* the cgroup path inside each hierarchy */
+  bool cgroup_shared;             /* it held other processes at create: never destroyed */
   bool created_done;              /* false while `create` is still running */
   bool no_pivot;
   bool has_exit;                  /* the shim recorded how the init ended */

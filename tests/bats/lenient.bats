@@ -160,3 +160,34 @@ done'
 	assert_line kmsg-ok
 	assert_line null-ok
 }
+
+# ---- a cgroup that already has processes -------------------------------------
+
+@test "a cgroup that already has processes is joined with runc's warning, and its processes survive" {
+	# Both bundles name the same cgroupsPath, $CGROUP_PARENT/$CTR_ID.
+	make_bundle
+	create_container "$CTR_ID-a"
+	ocirt start "$CTR_ID-a"
+	local pid_a
+	pid_a=$(state_field "$CTR_ID-a" pid)
+
+	# create into it: a warning, not an error; delete does not touch the
+	# processes of the other container.
+	make_bundle --dir "$BATS_TEST_TMPDIR/b" --id "$CTR_ID"
+	try create --bundle "$BATS_TEST_TMPDIR/b" "$CTR_ID-b"
+	assert_success
+	assert_output --partial "container's cgroup is not empty: 1 process(es) found"
+	try delete --force "$CTR_ID-b"
+	assert_success
+	pid_alive "$pid_a"
+
+	# run: the same, and the process runs in that cgroup.
+	make_bundle --dir "$BATS_TEST_TMPDIR/c" --id "$CTR_ID" -- grep -E '^[0-9]+:pids:' /proc/self/cgroup
+	try run --bundle "$BATS_TEST_TMPDIR/c" "$CTR_ID-c"
+	assert_success
+	assert_output --partial "container's cgroup is not empty: 1 process(es) found"
+	assert_output --regexp ":pids:$CGROUP_PARENT/$CTR_ID"
+	pid_alive "$pid_a"
+	assert_equal "$(state_field "$CTR_ID-a" status)" running
+	[[ -d /sys/fs/cgroup/pids$CGROUP_PARENT/$CTR_ID ]]
+}

@@ -140,7 +140,9 @@ test_v1 (const char *path, struct cgroup_layout *l)
   pid_t *pids = NULL;
   size_t n = 0;
 
-  if (cgroup_create_and_enter (path, child, &err) < 0)
+  size_t procs;
+
+  if (cgroup_create_and_enter (path, child, &procs, &err) < 0)
     {
       check_err (-1, &err, "create_and_enter");
       kill (child, SIGKILL);
@@ -169,12 +171,16 @@ test_v1 (const char *path, struct cgroup_layout *l)
       check (file_is (dir, "cpuset.cpus", parent), "cpuset.cpus copied from the root", NULL);
     }
 
-  /* A second create of a populated cgroup is refused. */
+  check (procs == 0, "a new cgroup has no process to report", NULL);
+
+  /* A second create of a populated cgroup goes on and reports what it
+   * found there, for runc 1.1's warning. */
   other = sleeper ();
-  check_fails (cgroup_create_and_enter (path, other, &err), &err, "already exists and has processes",
-               "create into a populated cgroup is refused");
-  cgroup_dir (dir, sizeof dir, cgroup_layout_find (l, CGC_PIDS), path, &err);
-  check (exists (dir), "refused create left the existing cgroup alone", NULL);
+  check_err (cgroup_create_and_enter (path, other, &procs, &err), &err,
+             "create into a populated cgroup goes on");
+  check (procs == 1, "create into a populated cgroup found its 1 process", NULL);
+  kill (other, SIGKILL);
+  waitpid (other, NULL, 0);
 
   /* Resources. */
   struct oci_memory mem = { .has_limit = true, .limit = 64 << 20, .has_swap = true,
@@ -313,20 +319,18 @@ test_v1 (const char *path, struct cgroup_layout *l)
   reap (child, SIGKILL, "destroy killed the frozen process");
   check (leftovers (path) == 0, "no directory left for the path", NULL);
   check_err (cgroup_destroy (path, &err), &err, "destroy of a missing cgroup is ok");
-
-  kill (other, SIGKILL);
-  waitpid (other, NULL, 0);
 }
 
 /* A failed create removes what it made: pid 2^30 does not exist. */
 static void
 test_rollback (const char *path)
 {
+  size_t procs;
   ocirt_error_t err = NULL;
   char deep[PATH_MAX];
 
   snprintf (deep, sizeof deep, "%s/a/b", path);
-  check_fails (cgroup_create_and_enter (deep, 1 << 30, &err), &err, "cgroup.procs",
+  check_fails (cgroup_create_and_enter (deep, 1 << 30, &procs, &err), &err, "cgroup.procs",
                "create with a bad pid fails");
   check (leftovers (path) == 0, "failed create removed every level it made", NULL);
 }
@@ -335,6 +339,7 @@ test_rollback (const char *path)
 static void
 test_default_path (unsigned rnd)
 {
+  size_t procs;
   ocirt_error_t err = NULL;
   char id[64];
   char *path;
@@ -343,7 +348,7 @@ test_default_path (unsigned rnd)
 
   snprintf (id, sizeof id, "harness-%u", rnd);
   path = cgroup_resolve_path (NULL, id, &err);
-  check_err (cgroup_create_and_enter (path, child, &err), &err, "create default path");
+  check_err (cgroup_create_and_enter (path, child, &procs, &err), &err, "create default path");
   check_err (cgroup_destroy (path, &err), &err, "destroy default path (kills the sleeper)");
   reap (child, SIGKILL, "sleeper in default path killed");
   check (leftovers (path) == 0, "default path removed", NULL);
@@ -356,12 +361,13 @@ test_default_path (unsigned rnd)
 static void
 test_v2_on_unified (const char *path, const struct cgroup_hierarchy *u)
 {
+  size_t procs;
   ocirt_error_t err = NULL;
   char dir[PATH_MAX], top[PATH_MAX], before[256] = "", before_top[256] = "";
   pid_t child = sleeper ();
   bool hugetlb;
 
-  check_err (cgroup_create_and_enter (path, child, &err), &err, "create (for v2 tests)");
+  check_err (cgroup_create_and_enter (path, child, &procs, &err), &err, "create (for v2 tests)");
   cgroup_dir (dir, sizeof dir, u, path, &err);
   check (exists (dir), "cgroup made in the unified mount too", NULL);
 
