@@ -191,3 +191,40 @@ done'
 	assert_equal "$(state_field "$CTR_ID-a" status)" running
 	[[ -d /sys/fs/cgroup/pids$CGROUP_PARENT/$CTR_ID ]]
 }
+
+# ---- no mount namespace --------------------------------------------------------
+
+# no_mount_namespace - drop the mount namespace, and the masked and
+# read-only paths that runc refuses without one.
+no_mount_namespace() {
+	update_config '.linux.namespaces |= map(select(.type != "mount"))
+		| del(.linux.maskedPaths, .linux.readonlyPaths)'
+}
+
+@test "without a mount namespace the container runs in the caller's, chrooted into its rootfs, as in runc" {
+	make_bundle -- sh -c "readlink /proc/self/ns/mnt; ls /bin/busybox /proc/self/status
+		test -e '$BATS_TEST_TMPDIR' && echo host-visible || echo rootfs-only"
+	no_mount_namespace
+	# The container's mounts are made in the caller's mount namespace, and
+	# runc leaves them there.
+	defer "umount -R '$BUNDLE/rootfs'"
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_line "$(readlink /proc/self/ns/mnt)"
+	assert_line /bin/busybox
+	assert_line /proc/self/status
+	assert_line rootfs-only
+}
+
+@test "without a mount namespace, masked or read-only paths are refused with runc's message" {
+	make_bundle -- true
+	update_config '.linux.namespaces |= map(select(.type != "mount")) | del(.linux.readonlyPaths)'
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --partial "unable to restrict sys entries without a private MNT namespace"
+
+	update_config 'del(.linux.maskedPaths) | .linux.readonlyPaths = ["/proc/sys"]'
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --partial "unable to restrict sys entries without a private MNT namespace"
+}

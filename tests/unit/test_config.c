@@ -421,8 +421,16 @@ validation_errors (void **state)
                    "config.json: .linux.namespaces[3]: duplicate namespace \"pid\"");
   assert_validate (BASE_PREFIX "\"linux\": {\"namespaces\": [{\"type\": \"mount\", \"path\": \"proc/1/ns/mnt\"}]}}",
                    "config.json: .linux.namespaces[0].path: must be an absolute path");
-  assert_validate (BASE_PREFIX "\"linux\": {\"namespaces\": [{\"type\": \"pid\"}]}}",
-                   "config.json: .linux.namespaces: a mount namespace is required");
+  /* No mount namespace: the caller's is used, as in runc, which refuses
+   * masked and read-only paths then. */
+  assert_validate (BASE_PREFIX "\"linux\": {\"namespaces\": [{\"type\": \"pid\"}]}}", NULL);
+  assert_validate (BASE_PREFIX "\"linux\": {\"namespaces\": [{\"type\": \"pid\"}], "
+                   "\"maskedPaths\": [\"/proc/kcore\"]}}",
+                   "config.json: .linux.maskedPaths: unable to restrict sys entries without a "
+                   "private MNT namespace");
+  assert_validate (BASE_PREFIX "\"linux\": {\"readonlyPaths\": [\"/proc/sys\"]}}",
+                   "config.json: .linux.readonlyPaths: unable to restrict sys entries without a "
+                   "private MNT namespace");
   assert_validate (BASE_PREFIX "\"hostname\": \"h\", " BASE_LINUX "}",
                    "config.json: .hostname: setting the hostname requires a private uts namespace");
   assert_validate (BASE_PREFIX "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"user\"}]}}",
