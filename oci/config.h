@@ -185,7 +185,7 @@ struct oci_device_cgroup
   char *type;         /* "a", "c" or "b"; NULL means all */
   bool has_major;     int64_t major;
   bool has_minor;     int64_t minor;
-  char *access;       /* subset of "rwm"; NULL means all */
+  char *access;       /* its r, w, m letters count (runc); NULL means all */
 };
 
 struct oci_memory
@@ -407,6 +407,9 @@ static inline void oci_config_freep (struct oci_config **c) { if (*c) oci_config
 /* Namespace helpers shared by the parser and the Linux layer. */
 const char *oci_namespace_name (enum oci_namespace_type t);  /* "pid", "network" ... */
 int oci_namespace_from_name (const char *name);              /* -1 if unknown */
+/* The entry of linux.namespaces of type t; NULL when the config has none. */
+const struct oci_namespace *oci_config_namespace (const struct oci_config *cfg,
+                                                  enum oci_namespace_type t);
 
 /* Look up an annotation; NULL when absent. */
 const char *oci_annotation (const struct oci_config *cfg, const char *key);

@@ -1169,6 +1169,17 @@ oci_namespace_from_name (const char *name)
   return -1;
 }
 
+const struct oci_namespace *
+oci_config_namespace (const struct oci_config *cfg, enum oci_namespace_type t)
+{
+  if (cfg->linux_ == NULL)
+    return NULL;
+  for (size_t i = 0; i < cfg->linux_->n_namespaces; i++)
+    if (cfg->linux_->namespaces[i].type == t)
+      return &cfg->linux_->namespaces[i];
+  return NULL;
+}
+
 const char *
 oci_annotation (const struct oci_config *cfg, const char *key)
 {

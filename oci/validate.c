@@ -36,17 +36,6 @@ in_list (const char *s, const char *const *list, size_t n)
   return false;
 }
 
-static const struct oci_namespace *
-find_namespace (const struct oci_config *cfg, enum oci_namespace_type t)
-{
-  if (cfg->linux_ == NULL)
-    return NULL;
-  for (size_t i = 0; i < cfg->linux_->n_namespaces; i++)
-    if (cfg->linux_->namespaces[i].type == t)
-      return &cfg->linux_->namespaces[i];
-  return NULL;
-}
-
 /* ---- ociVersion --------------------------------------------------------- */
 
 /* Read "MAJOR.MINOR.PATCH" with an optional "-pre" or "+build" tail (SemVer
@@ -221,19 +210,23 @@ check_namespaces (const struct oci_config *cfg, const char *file, ocirt_error_t 
         return fail (err, file, ".linux.namespaces[%zu].path: must be an absolute path", i);
     }
 
-  /* Without a mount namespace every mount would land on the host. */
-  if (find_namespace (cfg, OCI_NS_MOUNT) == NULL)
-    return fail (err, file, ".linux.namespaces: a mount namespace is required");
+  /* Without a mount namespace the container runs in the caller's, chrooted
+   * into its rootfs, and its mounts land there, as in runc. Masking would
+   * then hide host files from the host: runc refuses it, in these words. */
+  if (oci_config_namespace (cfg, OCI_NS_MOUNT) == NULL && l
+      && (l->n_masked_paths || l->n_readonly_paths))
+    return fail (err, file, ".linux.%s: unable to restrict sys entries without a private MNT "
+                 "namespace", l->n_masked_paths ? "maskedPaths" : "readonlyPaths");
 
   /* The hostname is per uts namespace: setting it in the host's would
    * rename the host. */
-  if (cfg->hostname && cfg->hostname[0] && find_namespace (cfg, OCI_NS_UTS) == NULL)
+  if (cfg->hostname && cfg->hostname[0] && oci_config_namespace (cfg, OCI_NS_UTS) == NULL)
     return fail (err, file, ".hostname: setting the hostname requires a private uts namespace");
-  if (cfg->domainname && cfg->domainname[0] && find_namespace (cfg, OCI_NS_UTS) == NULL)
+  if (cfg->domainname && cfg->domainname[0] && oci_config_namespace (cfg, OCI_NS_UTS) == NULL)
     return fail (err, file,
                  ".domainname: setting the domainname requires a private uts namespace");
 
-  userns = find_namespace (cfg, OCI_NS_USER);
+  userns = oci_config_namespace (cfg, OCI_NS_USER);
   if (userns && userns->path == NULL && l->n_uid_mappings == 0)
     return fail (err, file, ".linux.uidMappings: a new user namespace requires uid mappings");
   if (userns && userns->path == NULL && l->n_gid_mappings == 0)
@@ -242,7 +235,7 @@ check_namespaces (const struct oci_config *cfg, const char *file, ocirt_error_t 
     return fail (err, file, ".linux.%s: id mappings require a user namespace",
                  l->n_uid_mappings ? "uidMappings" : "gidMappings");
 
-  timens = find_namespace (cfg, OCI_NS_TIME);
+  timens = oci_config_namespace (cfg, OCI_NS_TIME);
   if (l && (l->time_monotonic.set || l->time_boottime.set))
     {
       if (timens == NULL)
@@ -279,16 +272,20 @@ check_resources (const struct oci_resources *r, const char *file, ocirt_error_t 
 
   if (r == NULL)
     return 0;
+  /* runc 1.1's rules and wording: an empty type is "a"; any access
+   * string but "" is taken, and its letters other than r, w and m are
+   * ignored ("rwx" is "rw"). A missing access is "rwm" (crun; runc
+   * refuses it). */
   for (size_t i = 0; i < r->n_devices; i++)
     {
       const struct oci_device_cgroup *d = &r->devices[i];
-      if (d->type && !in_list (d->type, types, ARRAY_SIZE (types)))
-        return fail (err, file, ".linux.resources.devices[%zu].type: unknown device type \"%s\"",
-                     i, d->type);
-      if (d->access && d->access[strspn (d->access, "rwm")] != '\0')
+      if (d->type && d->type[0] && !in_list (d->type, types, ARRAY_SIZE (types)))
         return fail (err, file,
-                     ".linux.resources.devices[%zu].access: \"%s\" is not a subset of \"rwm\"", i,
-                     d->access);
+                     ".linux.resources.devices[%zu].type: invalid cgroup device type \"%s\"", i,
+                     d->type);
+      if (d->access && d->access[0] == '\0')
+        return fail (err, file,
+                     ".linux.resources.devices[%zu].access: device access cannot be empty", i);
     }
   for (size_t i = 0; i < r->n_hugepage_limits; i++)
     {

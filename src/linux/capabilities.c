@@ -1,5 +1,6 @@
 /* capabilities.c - process.capabilities with libcap. See capabilities.h. */
 #include "capabilities.h"
+#include "../util/cleanup.h"
 #include "../util/strv.h"
 
 #include <ctype.h>
@@ -40,9 +41,63 @@ cap_upper_name (cap_value_t v, char buf[CAP_NAME_MAX])
   return ok;
 }
 
+/* The names caps_parse() skips, collected over the five lists so that
+ * they are reported once. The strings are the config's, not copies. */
+struct skipped
+{
+  const char **names;
+  size_t n;
+};
+
+static void
+skipped_add (struct skipped *s, const char *name)
+{
+  const char **grown;
+
+  for (size_t i = 0; i < s->n; i++)
+    if (strcmp (s->names[i], name) == 0)
+      return;
+  grown = realloc (s->names, (s->n + 1) * sizeof *grown);
+  if (grown == NULL)
+    abort ();
+  s->names = grown;
+  s->names[s->n++] = name;
+}
+
 static int
-parse_list (char **names, size_t n, const char *set, uint64_t *mask,
-            char ***warnings, ocirt_error_t *err)
+compare_names (const void *a, const void *b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* runc 1.1's wording, sorted and in Go's "[a b]" form, since people grep
+ * their logs for it:
+ *   ignoring unknown or unavailable capabilities: [CAP_FOO cap_chown] */
+static void
+skipped_report (struct skipped *s, char ***warnings)
+{
+  size_t len = 1;
+  cleanup_free char *list = NULL;
+
+  if (s->n == 0)
+    return;
+  qsort (s->names, s->n, sizeof *s->names, compare_names);
+  for (size_t i = 0; i < s->n; i++)
+    len += strlen (s->names[i]) + 1;
+  list = calloc (1, len);
+  if (list == NULL)
+    abort ();
+  for (size_t i = 0; i < s->n; i++)
+    {
+      if (i)
+        strcat (list, " ");
+      strcat (list, s->names[i]);
+    }
+  strv_append_printf (warnings, "ignoring unknown or unavailable capabilities: [%s]", list);
+}
+
+static void
+parse_list (char **names, size_t n, uint64_t *mask, struct skipped *skipped)
 {
   int last = last_cap ();
 
@@ -54,37 +109,38 @@ parse_list (char **names, size_t n, const char *set, uint64_t *mask,
 
       /* cap_from_name() also takes "chown", "cap_chown" and "12"; the spec
        * and runc only know the capabilities(7) spelling, and accepting
-       * aliases would make configs that other runtimes reject. */
+       * aliases would make configs that other runtimes treat otherwise.
+       * Whatever is not a capability of the running kernel is skipped, not
+       * fatal: runc 1.1 and crun do so, and managers send lists written for
+       * newer kernels (CAP_BPF, CAP_CHECKPOINT_RESTORE on an old one). */
       if (names[i] == NULL || strncmp (names[i], "CAP_", 4) != 0
           || cap_from_name (names[i], &v) < 0 || !cap_upper_name (v, canonical)
-          || strcmp (canonical, names[i]) != 0)
-        return make_error (err, 0, "process.capabilities.%s[%zu]: unknown capability \"%s\"",
-                           set, i, names[i] ? names[i] : "");
-      if (v > last)
+          || strcmp (canonical, names[i]) != 0 || v > last)
         {
-          strv_append_printf (warnings, "process.capabilities.%s[%zu]: %s is not known to "
-                       "the running kernel (last capability %d), skipped",
-                       set, i, names[i], last);
+          skipped_add (skipped, names[i] ? names[i] : "");
           continue;
         }
       *mask |= BIT (v);
     }
-  return 0;
 }
 
 int
 caps_parse (const struct oci_capabilities *c, struct caps_set *out,
             char ***warnings, ocirt_error_t *err)
 {
+  struct skipped skipped = { NULL, 0 };
+
+  (void) err;
   memset (out, 0, sizeof *out);
   if (c == NULL)
     return 0;
-  if (parse_list (c->bounding, c->n_bounding, "bounding", &out->bounding, warnings, err) < 0
-      || parse_list (c->effective, c->n_effective, "effective", &out->effective, warnings, err) < 0
-      || parse_list (c->inheritable, c->n_inheritable, "inheritable", &out->inheritable, warnings, err) < 0
-      || parse_list (c->permitted, c->n_permitted, "permitted", &out->permitted, warnings, err) < 0
-      || parse_list (c->ambient, c->n_ambient, "ambient", &out->ambient, warnings, err) < 0)
-    return -1;
+  parse_list (c->bounding, c->n_bounding, &out->bounding, &skipped);
+  parse_list (c->effective, c->n_effective, &out->effective, &skipped);
+  parse_list (c->inheritable, c->n_inheritable, &out->inheritable, &skipped);
+  parse_list (c->permitted, c->n_permitted, &out->permitted, &skipped);
+  parse_list (c->ambient, c->n_ambient, &out->ambient, &skipped);
+  skipped_report (&skipped, warnings);
+  free (skipped.names);
   return 0;
 }
 

@@ -6,11 +6,11 @@
  * PR_SET_KEEPCAPS, and never prints: warnings are returned as strings.
  *
  * Following the spec (config.md "capabilities"), a capability that cannot be
- * granted is a warning, not an error: names unknown to the running kernel,
- * capabilities ocirt itself does not hold, and combinations the kernel would
- * refuse (effective outside permitted, ambient outside permitted and
- * inheritable) are dropped with a warning. Names that are not capability
- * names at all are errors.
+ * granted is a warning, not an error: names that are not capabilities of the
+ * running kernel (runc 1.1 and crun skip them too), capabilities ocirt itself
+ * does not hold, and combinations the kernel would refuse (effective outside
+ * permitted, ambient outside permitted and inheritable) are dropped with a
+ * warning.
  */
 #ifndef OCIRT_CAPABILITIES_H
 #define OCIRT_CAPABILITIES_H
@@ -34,11 +34,12 @@ struct caps_set
 /* Map the names of `c` (uppercase, "CAP_"-prefixed, as in capabilities(7)).
  * c == NULL yields the empty set, as in runc: a process without a
  * capabilities object runs with no capabilities at all, even as uid 0.
- * An unknown name fails with
- *   process.capabilities.bounding[2]: unknown capability "CAP_FOO"
- * A name libcap knows but the running kernel does not is skipped with a line
- * appended to *warnings (NULL-terminated malloc'd strv; may hold entries
- * already; warnings == NULL drops them). */
+ * Names the running kernel does not have, and other spellings ("cap_chown",
+ * "CHOWN", "12"), are skipped; one line in runc's wording is appended to
+ * *warnings (NULL-terminated malloc'd strv; may hold entries already;
+ * warnings == NULL drops it):
+ *   ignoring unknown or unavailable capabilities: [CAP_FOO cap_chown]
+ * Returns 0; `err` stays for the callers' uniform error handling. */
 int caps_parse (const struct oci_capabilities *c, struct caps_set *out,
                 char ***warnings, ocirt_error_t *err);
 

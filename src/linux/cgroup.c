@@ -567,12 +567,17 @@ cgroup_pids (const char *path, pid_t **pids, size_t *n, ocirt_error_t *err)
 /* ------------------------------------------------------------------ */
 /* create / enter                                                       */
 
-static bool
-has_processes (const char *dir)
+/* How many processes dir holds; 0 when it cannot be read. */
+static size_t
+count_processes (const char *dir)
 {
-  char buf[64];
-  ssize_t r = cgroup_read_raw (dir, "cgroup.procs", buf, sizeof buf);
-  return r > 0 && buf[0] >= '0' && buf[0] <= '9';
+  cleanup_error ocirt_error_t ignored = NULL;
+  cleanup_free pid_t *pids = NULL;
+  size_t n = 0;
+
+  if (read_pids_in (dir, &pids, &n, &ignored) < 0)
+    return 0;
+  return n;
 }
 
 /* Whether a container's init put in dir would be frozen at once: dir or an
@@ -709,7 +714,7 @@ enter_dir (const char *dir, const char *buf, size_t len, pid_t pid, ocirt_error_
 
 static int
 create_one (struct cgroup_layout *l, struct cgroup_hierarchy *h, const char *path, pid_t pid,
-            ocirt_error_t *err)
+            size_t *procs_found, ocirt_error_t *err)
 {
   char dir[PATH_MAX], buf[32];
   bool existed;
@@ -719,8 +724,14 @@ create_one (struct cgroup_layout *l, struct cgroup_hierarchy *h, const char *pat
     return -1;
   if (make_dirs (h, dir, &existed, err) < 0)
     return -1;
-  if (existed && has_processes (dir))
-    return make_error (err, 0, "cgroup \"%s\" already exists and has processes", path);
+  /* runc 1.1 goes on with a warning, and managers rely on it (a pod's
+   * members sharing one cgroup); the caller reports it. */
+  if (existed)
+    {
+      size_t n = count_processes (dir);
+      if (n > *procs_found)
+        *procs_found = n;
+    }
   if (is_freezer_hierarchy (l, h) && frozen_for_create (l->mode, dir))
     return make_error (err, 0, "container's cgroup unexpectedly frozen: \"%s\"", dir);
   if (l->mode == CGROUP_MODE_V2 && cgroup_v2_enable_controllers (h->mount, path, NULL, err) < 0)
@@ -736,14 +747,16 @@ create_one (struct cgroup_layout *l, struct cgroup_hierarchy *h, const char *pat
 }
 
 static int
-create_all (struct cgroup_layout *l, const char *path, pid_t pid, ocirt_error_t *err)
+create_all (struct cgroup_layout *l, const char *path, pid_t pid, size_t *procs_found,
+            ocirt_error_t *err)
 {
+  *procs_found = 0;
   for (size_t i = 0; i < l->n; i++)
     {
       struct cgroup_hierarchy *h = &l->h[i];
       cleanup_error ocirt_error_t ignored = NULL;
 
-      if (create_one (l, h, path, pid, best_effort (l, h) ? &ignored : err) == 0)
+      if (create_one (l, h, path, pid, procs_found, best_effort (l, h) ? &ignored : err) == 0)
         continue;
       if (best_effort (l, h))
         {
@@ -759,22 +772,22 @@ create_all (struct cgroup_layout *l, const char *path, pid_t pid, ocirt_error_t 
 }
 
 int
-cgroup_create_and_enter (const char *path, pid_t pid, ocirt_error_t *err)
+cgroup_create_and_enter (const char *path, pid_t pid, size_t *procs_found, ocirt_error_t *err)
 {
   struct cgroup_layout l;
 
   if (cgroup_layout_load (&l, err) < 0)
     return -1;
-  return create_all (&l, path, pid, err);
+  return create_all (&l, path, pid, procs_found, err);
 }
 
 static int
 apply_on (const struct cgroup_layout *l, const char *path, const struct oci_resources *res,
-          const struct oci_device *devices, size_t n_devices, ocirt_error_t *err)
+          ocirt_error_t *err)
 {
   if (l->mode == CGROUP_MODE_V2)
-    return cgroup_v2_apply (l->h[0].mount, path, res, devices, n_devices, err);
-  return cgroup_v1_apply (l, path, res, devices, n_devices, err);
+    return cgroup_v2_apply (l->h[0].mount, path, res, err);
+  return cgroup_v1_apply (l, path, res, err);
 }
 
 static int
@@ -803,18 +816,17 @@ leaf_existed (const struct cgroup_layout *l)
 }
 
 int
-cgroup_create_for_init (const char *path, const struct oci_resources *res,
-                        const struct oci_device *devices, size_t n_devices, int *clone_fd,
-                        bool *existed, ocirt_error_t *err)
+cgroup_create_for_init (const char *path, const struct oci_resources *res, int *clone_fd,
+                        bool *existed, size_t *procs_found, ocirt_error_t *err)
 {
   struct cgroup_layout l;
 
   *clone_fd = -1;
   *existed = false;
-  if (cgroup_layout_load (&l, err) < 0 || create_all (&l, path, 0, err) < 0)
+  if (cgroup_layout_load (&l, err) < 0 || create_all (&l, path, 0, procs_found, err) < 0)
     return -1;
   *existed = leaf_existed (&l);
-  if ((res && apply_on (&l, path, res, devices, n_devices, err) < 0)
+  if ((res && apply_on (&l, path, res, err) < 0)
       || (l.mode == CGROUP_MODE_V2 && (*clone_fd = open_for_clone (path, err)) < 0))
     {
       /* Still empty: what we made goes again, and only that. */
@@ -848,9 +860,7 @@ cgroup_enter (const char *path, pid_t pid, ocirt_error_t *err)
 }
 
 int
-cgroup_apply_resources_devices (const char *path, const struct oci_resources *res,
-                                const struct oci_device *devices, size_t n_devices,
-                                ocirt_error_t *err)
+cgroup_apply_resources (const char *path, const struct oci_resources *res, ocirt_error_t *err)
 {
   struct cgroup_layout l;
 
@@ -858,7 +868,7 @@ cgroup_apply_resources_devices (const char *path, const struct oci_resources *re
     return 0;
   if (cgroup_layout_load (&l, err) < 0)
     return -1;
-  return apply_on (&l, path, res, devices, n_devices, err);
+  return apply_on (&l, path, res, err);
 }
 
 struct oci_memory
@@ -881,12 +891,6 @@ cgroup_kmem_ignored (const struct oci_resources *res, bool zero_is_unset)
     return false;
   return (m->has_kernel && !(zero_is_unset && m->kernel == 0))
          || (m->has_kernel_tcp && !(zero_is_unset && m->kernel_tcp == 0));
-}
-
-int
-cgroup_apply_resources (const char *path, const struct oci_resources *res, ocirt_error_t *err)
-{
-  return cgroup_apply_resources_devices (path, res, NULL, 0, err);
 }
 
 int

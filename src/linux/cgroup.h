@@ -33,27 +33,28 @@ enum cgroup_mode cgroup_detect_mode (void);
 char *cgroup_resolve_path (const char *cgroups_path, const char *id, ocirt_error_t *err);
 
 /* Create the cgroup in every hierarchy (parents as needed) and move pid in.
- * A cgroup that already exists and holds processes, or is frozen, is
- * refused. On error, whatever was created is removed again.
+ * A cgroup that already exists may hold processes: *procs_found is set to
+ * how many (the most of any hierarchy), and the caller warns, as runc 1.1
+ * does ("container's cgroup is not empty"). A frozen cgroup is refused. On
+ * error, whatever was created is removed again.
  * With pid <= 0 it only creates (v2: before clone3 with CLONE_INTO_CGROUP,
  * see cgroup_open_unified). On v2 it also enables, in cgroup.subtree_control
  * of each ancestor, every controller that ancestor offers. On hybrid hosts
  * the cgroup2 "unified" mount is joined too, best effort. */
-int cgroup_create_and_enter (const char *path, pid_t pid, ocirt_error_t *err);
+int cgroup_create_and_enter (const char *path, pid_t pid, size_t *procs_found, ocirt_error_t *err);
 
 /* create's cgroup, before its init exists, with one look at the mounted
  * hierarchies: made in every hierarchy (as cgroup_create_and_enter with no
- * pid), with res applied (as cgroup_apply_resources_devices; res may be
+ * pid), with res applied (as cgroup_apply_resources; res may be
  * NULL), and on v2 *clone_fd set to an O_PATH fd of it for clone3's
  * CLONE_INTO_CGROUP (-1 on v1, where the init is moved in afterwards). A
  * cgroup that is frozen (itself or by an ancestor) is refused, as runc
  * does: the init would hang there. On error nothing it made is left.
  * *existed says that the cgroup was there already in some hierarchy: it is
  * not ocirt's, and must be given back with cgroup_release, never
- * cgroup_destroy. */
-int cgroup_create_for_init (const char *path, const struct oci_resources *res,
-                            const struct oci_device *devices, size_t n_devices, int *clone_fd,
-                            bool *existed, ocirt_error_t *err);
+ * cgroup_destroy. *procs_found is as for cgroup_create_and_enter. */
+int cgroup_create_for_init (const char *path, const struct oci_resources *res, int *clone_fd,
+                            bool *existed, size_t *procs_found, ocirt_error_t *err);
 
 /* An O_PATH directory fd of the container's cgroup on a v2 host, for
  * clone3's CLONE_INTO_CGROUP. Fails on v1/hybrid. */
@@ -62,16 +63,12 @@ int cgroup_open_unified (const char *path, ocirt_error_t *err);
 /* Move pid into an existing container cgroup (exec). */
 int cgroup_enter (const char *path, pid_t pid, ocirt_error_t *err);
 
-/* Apply linux.resources. Each failure names the field and the file. */
+/* Apply linux.resources (res may be NULL). Each failure names the field and
+ * the file. Device rules, when there are any, are followed by the standard
+ * devices (/dev/null & co., see cgroup_std_devices), as runc does, so that a
+ * "deny all" list leaves them usable; linux.devices are not added: as in
+ * runc, only the rules decide whether a configured node can be opened. */
 int cgroup_apply_resources (const char *path, const struct oci_resources *res, ocirt_error_t *err);
-
-/* The same, for create: when the device rules restrict (v1), the standard
- * devices and each of linux.devices are allowed after them, as runc does, so
- * that a "deny all" list still leaves /dev/null & co. and the configured
- * nodes usable. cgroup_apply_resources is this with no linux.devices. */
-int cgroup_apply_resources_devices (const char *path, const struct oci_resources *res,
-                                    const struct oci_device *devices, size_t n_devices,
-                                    ocirt_error_t *err);
 
 /* linux.resources.memory.kernel and kernelTCP are accepted and ignored, as
  * runc >= 1.0 does (Linux 5.16 made kernel memory limits no-ops, and Docker

@@ -55,21 +55,16 @@ struct dev_rule
   unsigned access;
 };
 
-static int
-access_bits (const char *access, unsigned *bits)
+static unsigned
+access_bits (const char *access)
 {
-  *bits = 0;
-  if (access == NULL || access[0] == '\0')
-    access = "rwm";
-  for (const char *s = access; *s; s++)
-    switch (*s)
-      {
-      case 'r': *bits |= BPF_DEVCG_ACC_READ; break;
-      case 'w': *bits |= BPF_DEVCG_ACC_WRITE; break;
-      case 'm': *bits |= BPF_DEVCG_ACC_MKNOD; break;
-      default: return -1;
-      }
-  return 0;
+  char letters[4];
+  unsigned bits = 0;
+
+  cgroup_device_access (access, letters);
+  for (const char *s = letters; *s; s++)
+    bits |= *s == 'r' ? BPF_DEVCG_ACC_READ : *s == 'w' ? BPF_DEVCG_ACC_WRITE : BPF_DEVCG_ACC_MKNOD;
+  return bits;
 }
 
 /* The config's rule i as the one or two writes cgroup_v1.c makes of it:
@@ -82,11 +77,12 @@ config_rule (const struct oci_device_cgroup *d, size_t i, struct dev_rule *out, 
   struct dev_rule r = { .allow = d->allow, .type = type[0] };
 
   if (strcmp (type, "a") != 0 && strcmp (type, "c") != 0 && strcmp (type, "b") != 0)
-    return make_error (err, 0, "linux.resources.devices[%zu]: type \"%s\" is not one of a, c, b",
+    return make_error (err, 0, "linux.resources.devices[%zu]: invalid cgroup device type \"%s\"",
                        i, type);
-  if (access_bits (d->access, &r.access) < 0)
-    return make_error (err, 0, "linux.resources.devices[%zu]: access \"%s\" is not a "
-                               "combination of r, w, m", i, d->access);
+  /* No access left: no write to devices.allow or devices.deny on v1. */
+  r.access = access_bits (d->access);
+  if (r.access == 0)
+    return 0;
   r.major = d->has_major && d->major >= 0 ? d->major : -1;
   r.minor = d->has_minor && d->minor >= 0 ? d->minor : -1;
   if (r.major > INT32_MAX || r.minor > INT32_MAX)
@@ -102,13 +98,13 @@ config_rule (const struct oci_device_cgroup *d, size_t i, struct dev_rule *out, 
 }
 
 /* The writes in order: the config's rules, then (when there are any) the
- * standard devices and each of linux.devices, as cgroup_v1.c makes them.
+ * standard devices, as cgroup_v1.c makes them.
  * Returns the count, or -1 with *err set. */
 static ssize_t
-collect_rules (const struct oci_device_cgroup *d, size_t n, const struct oci_device *devices,
-               size_t n_devices, struct dev_rule **out, ocirt_error_t *err)
+collect_rules (const struct oci_device_cgroup *d, size_t n, struct dev_rule **out,
+               ocirt_error_t *err)
 {
-  size_t cap = n ? 2 * n + cgroup_n_std_devices + n_devices : 0, k = 0;
+  size_t cap = n ? 2 * n + cgroup_n_std_devices : 0, k = 0;
   cleanup_free struct dev_rule *r = NULL;
 
   *out = NULL;
@@ -129,18 +125,7 @@ collect_rules (const struct oci_device_cgroup *d, size_t n, const struct oci_dev
     {
       const struct cgroup_std_device *s = &cgroup_std_devices[i];
 
-      r[k] = (struct dev_rule) { true, s->type, s->major, s->minor, 0 };
-      access_bits (s->access, &r[k].access);
-    }
-  for (size_t i = 0; i < n_devices; i++)
-    {
-      if (devices[i].type && devices[i].type[0] == 'p')
-        continue; /* FIFOs are not device-cgroup controlled */
-      if (devices[i].major > INT32_MAX || devices[i].minor > INT32_MAX)
-        return make_error (err, 0, "linux.devices[%zu]: device number %" PRId64 ":%" PRId64
-                                   " out of range", i, devices[i].major, devices[i].minor);
-      r[k++] = (struct dev_rule) { true, devices[i].type && devices[i].type[0] == 'b' ? 'b' : 'c',
-                                   devices[i].major, devices[i].minor, ACC_ALL };
+      r[k] = (struct dev_rule) { true, s->type, s->major, s->minor, access_bits (s->access) };
     }
   *out = steal_pointer (&r);
   return (ssize_t) k;
@@ -302,13 +287,12 @@ emit_exception (struct bpf_insn *p, const struct dev_exception *e, bool default_
 
 int
 cgroup_bpf_devices_program (const struct oci_device_cgroup *d, size_t n,
-                            const struct oci_device *devices, size_t n_devices,
                             struct bpf_insn **insns, size_t *n_insns, ocirt_error_t *err)
 {
   cleanup_free struct dev_rule *rules = NULL;
   cleanup_free struct dev_exception *ex = NULL;
   cleanup_free struct bpf_insn *p = NULL;
-  ssize_t nr = collect_rules (d, n, devices, n_devices, &rules, err);
+  ssize_t nr = collect_rules (d, n, &rules, err);
   /* A new v1 cgroup starts as its parent is, and the container's parent
    * allows every device. */
   struct dev_state state = { .default_allow = true };
@@ -406,7 +390,7 @@ prog_fd_by_id (uint32_t id)
 
 int
 cgroup_bpf_devices_apply (const char *dir, const struct oci_device_cgroup *d, size_t n,
-                          const struct oci_device *devices, size_t n_devices, ocirt_error_t *err)
+                          ocirt_error_t *err)
 {
   cleanup_free struct bpf_insn *insns = NULL;
   cleanup_close int cg_fd = -1;
@@ -414,7 +398,7 @@ cgroup_bpf_devices_apply (const char *dir, const struct oci_device_cgroup *d, si
   uint32_t old[MAX_OLD_PROGS], n_old = MAX_OLD_PROGS;
   size_t n_insns;
 
-  if (cgroup_bpf_devices_program (d, n, devices, n_devices, &insns, &n_insns, err) < 0)
+  if (cgroup_bpf_devices_program (d, n, &insns, &n_insns, err) < 0)
     return -1;
   if (n_insns == 0)
     return 0;

@@ -118,21 +118,20 @@ bool cgroup_dir_frozen (enum cgroup_mode mode, const char *dir);
 /* ---- resources ---- */
 
 int cgroup_v1_apply (const struct cgroup_layout *l, const char *path,
-                     const struct oci_resources *res,
-                     const struct oci_device *devices, size_t n_devices,
-                     ocirt_error_t *err);
+                     const struct oci_resources *res, ocirt_error_t *err);
 /* Copy cpuset.cpus/mems down every level of path that has them empty. */
 int cgroup_v1_cpuset_init (const struct cgroup_hierarchy *h, const char *path, ocirt_error_t *err);
 
-/* linux.devices are allowed after restricting device rules, as on v1. */
 int cgroup_v2_apply (const char *mount, const char *path, const struct oci_resources *res,
-                     const struct oci_device *devices, size_t n_devices, ocirt_error_t *err);
+                     ocirt_error_t *err);
 int cgroup_v2_hugetlb (const char *dir, const struct oci_hugepage_limit *hp, size_t n,
                        ocirt_error_t *err);
 
-/* The device allow rules appended after the config's own rules when those
- * start restricting (as runc's AllowedDevices and crun do): the default
- * devices of config-linux.md plus mknod of any node and /dev/pts/<n>. */
+/* The device allow rules appended after the config's own rules when there
+ * are any (as runc's AllowedDevices and crun do): the default devices of
+ * config-linux.md plus mknod of any node and /dev/pts/<n>. linux.devices
+ * are not among them: as in runc, only linux.resources.devices decides
+ * whether a configured node can be opened. */
 struct cgroup_std_device
 {
   char type;
@@ -154,19 +153,17 @@ int cgroup_stats_collect (const struct cgroup_layout *l, const char *path, struc
 struct bpf_insn;
 
 /* The BPF_PROG_TYPE_CGROUP_DEVICE program for the device rules, followed
- * (when there are any) by the standard devices and linux.devices: it allows
+ * (when there are any) by the standard devices: it allows
  * what a v1 devices cgroup allows after those writes to devices.allow and
  * devices.deny. In a malloc'd array. No rules: *n_insns is 0 and nothing is
  * to be attached. Pure: the unit tests run the result in an interpreter. */
 int cgroup_bpf_devices_program (const struct oci_device_cgroup *d, size_t n,
-                                const struct oci_device *devices, size_t n_devices,
                                 struct bpf_insn **insns, size_t *n_insns, ocirt_error_t *err);
 
 /* Load that program and attach it to the cgroup directory dir
  * (BPF_F_ALLOW_MULTI), then detach the device programs that were attached
  * there before: an update replaces, and never leaves a gap. */
 int cgroup_bpf_devices_apply (const char *dir, const struct oci_device_cgroup *d, size_t n,
-                              const struct oci_device *devices, size_t n_devices,
                               ocirt_error_t *err);
 
 /* ---- pure conversions (unit-tested) ---- */
@@ -191,8 +188,15 @@ int cgroup_v2_swap_value (const struct oci_memory *m, bool *set, int64_t *value,
  * in bytes or 0 when malformed. */
 uint64_t cgroup_hugepage_size (const char *page_size);
 
+/* The accesses of a device rule as runc 1.1 reads them: the letters r, w
+ * and m found in `access`, each once and in that order; other characters
+ * are ignored ("rwx" is "rw", "RWM" is nothing). No access property (NULL)
+ * is "rwm". */
+void cgroup_device_access (const char *access, char out[4]);
+
 /* The v1 devices.allow/deny lines for a rule, '\n'-separated: "c 1:3 rwm",
- * "a" (all devices, all access), or "c *:* r\nb *:* r" for a narrower "a". */
+ * "a" (all devices, all access), or "c *:* r\nb *:* r" for a narrower "a";
+ * "" when the rule has no access left, which runc writes nothing for. */
 int cgroup_device_rule_format (const struct oci_device_cgroup *d, char *buf, size_t size,
                                ocirt_error_t *err);
 

@@ -418,21 +418,28 @@ v1_hugetlb (const struct cgroup_layout *l, const char *path, const struct oci_re
 /* ------------------------------------------------------------------ */
 /* devices                                                              */
 
-static bool
-valid_access (const char *a)
+void
+cgroup_device_access (const char *access, char out[4])
 {
-  return a[0] != '\0' && strspn (a, "rwm") == strlen (a) && strlen (a) <= 3;
+  size_t n = 0;
+
+  if (access == NULL)
+    access = "rwm";
+  for (const char *l = "rwm"; *l; l++)
+    if (strchr (access, *l))
+      out[n++] = *l;
+  out[n] = '\0';
 }
 
 bool
 cgroup_device_rule_resets (const struct oci_device_cgroup *d)
 {
   const char *type = d->type && d->type[0] ? d->type : "a";
-  const char *access = d->access && d->access[0] ? d->access : "rwm";
+  char access[4];
 
-  /* Each letter is checked, since "rrw" is three letters too. */
+  cgroup_device_access (d->access, access);
   return strcmp (type, "a") == 0 && (!d->has_major || d->major < 0) && (!d->has_minor || d->minor < 0)
-         && strchr (access, 'r') && strchr (access, 'w') && strchr (access, 'm');
+         && strcmp (access, "rwm") == 0;
 }
 
 int
@@ -440,15 +447,13 @@ cgroup_device_rule_format (const struct oci_device_cgroup *d, char *buf, size_t 
                            ocirt_error_t *err)
 {
   const char *type = d->type && d->type[0] ? d->type : "a";
-  const char *access = d->access && d->access[0] ? d->access : "rwm";
   bool any_major = !d->has_major || d->major < 0, any_minor = !d->has_minor || d->minor < 0;
-  char maj[24] = "*", min[24] = "*";
+  char maj[24] = "*", min[24] = "*", access[4];
   int r;
 
   if (strcmp (type, "a") != 0 && strcmp (type, "c") != 0 && strcmp (type, "b") != 0)
-    return make_error (err, 0, "type \"%s\" is not one of a, c, b", type);
-  if (!valid_access (access))
-    return make_error (err, 0, "access \"%s\" is not a combination of r, w, m", access);
+    return make_error (err, 0, "invalid cgroup device type \"%s\"", type);
+  cgroup_device_access (d->access, access);
   if (!any_major)
     snprintf (maj, sizeof maj, "%" PRId64, d->major);
   if (!any_minor)
@@ -456,8 +461,11 @@ cgroup_device_rule_format (const struct oci_device_cgroup *d, char *buf, size_t 
 
   /* The kernel reads "a" as "every device, every access" whatever follows,
    * so "a" is used only for that; a narrower "a" rule becomes a c and a b
-   * rule. */
-  if (cgroup_device_rule_resets (d))
+   * rule. A rule without access changes nothing (the kernel would refuse
+   * the line). */
+  if (access[0] == '\0')
+    r = snprintf (buf, size, "%s", "");
+  else if (cgroup_device_rule_resets (d))
     r = snprintf (buf, size, "a");
   else if (type[0] == 'a')
     r = snprintf (buf, size, "c %s:%s %s\nb %s:%s %s", maj, min, access, maj, min, access);
@@ -482,7 +490,7 @@ write_rule_lines (const char *dir, bool allow, char *lines, const char *field, o
 
 static int
 v1_devices (const struct cgroup_layout *l, const char *path, const struct oci_resources *res,
-            const struct oci_device *devices, size_t n_devices, ocirt_error_t *err)
+            ocirt_error_t *err)
 {
   char dir[PATH_MAX], lines[128], field[64];
 
@@ -508,18 +516,6 @@ v1_devices (const struct cgroup_layout *l, const char *path, const struct oci_re
         snprintf (min, sizeof min, "%" PRId64, s->minor);
       if (cgroup_write_field (dir, "devices.allow", "default device rules", err, "%c %s:%s %s",
                               s->type, maj, min, s->access) < 0)
-        return -1;
-    }
-  for (size_t i = 0; i < n_devices; i++)
-    {
-      const struct oci_device *d = &devices[i];
-      char type = d->type && (d->type[0] == 'b') ? 'b' : 'c';
-
-      if (d->type && d->type[0] == 'p')
-        continue; /* FIFOs are not device-cgroup controlled */
-      snprintf (field, sizeof field, "linux.devices[%zu]", i);
-      if (cgroup_write_field (dir, "devices.allow", field, err, "%c %" PRId64 ":%" PRId64 " rwm",
-                              type, d->major, d->minor) < 0)
         return -1;
     }
   return 0;
@@ -569,7 +565,7 @@ v1_rdma (const struct cgroup_layout *l, const char *path, const struct oci_resou
 
 int
 cgroup_v1_apply (const struct cgroup_layout *l, const char *path, const struct oci_resources *res,
-                 const struct oci_device *devices, size_t n_devices, ocirt_error_t *err)
+                 ocirt_error_t *err)
 {
   if (res->n_unified)
     return make_error (err, 0, "linux.resources.unified: needs cgroup v2, and this host uses "
@@ -584,7 +580,7 @@ cgroup_v1_apply (const struct cgroup_layout *l, const char *path, const struct o
     return -1;
   if (res->n_hugepage_limits && v1_hugetlb (l, path, res, err) < 0)
     return -1;
-  if (res->n_devices && v1_devices (l, path, res, devices, n_devices, err) < 0)
+  if (res->n_devices && v1_devices (l, path, res, err) < 0)
     return -1;
   if ((res->has_class_id || res->n_net_priorities) && v1_network (l, path, res, err) < 0)
     return -1;

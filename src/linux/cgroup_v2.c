@@ -376,7 +376,7 @@ v2_unified (const char *dir, const struct oci_resources *res, ocirt_error_t *err
 
 int
 cgroup_v2_apply (const char *mount, const char *path, const struct oci_resources *res,
-                 const struct oci_device *devices, size_t n_devices, ocirt_error_t *err)
+                 ocirt_error_t *err)
 {
   char dir[PATH_MAX];
 
@@ -402,7 +402,7 @@ cgroup_v2_apply (const char *mount, const char *path, const struct oci_resources
   if (res->n_rdma && cgroup_write_rdma (dir, res->rdma, res->n_rdma, err) < 0)
     return -1;
   if (res->n_devices
-      && cgroup_bpf_devices_apply (dir, res->devices, res->n_devices, devices, n_devices, err) < 0)
+      && cgroup_bpf_devices_apply (dir, res->devices, res->n_devices, err) < 0)
     return -1;
   return v2_unified (dir, res, err);
 }

@@ -189,10 +189,13 @@ rootfs_prepare (const struct oci_config *cfg, const char *rootfs, const struct r
     return -1;
   /* runc's default: receive host mount events, never send any back.
    * "unbindable" would forbid the bind of the rootfs below: until the pivot
-   * it is "private", rootfs_finalize sets the real value on the new "/". */
+   * it is "private", rootfs_finalize sets the real value on the new "/".
+   * Without a mount namespace of its own, "/" is the caller's, and its
+   * propagation is not ours to change (runc changes it). */
   if (prop & MS_UNBINDABLE)
     prop = (prop & ~MS_UNBINDABLE) | MS_PRIVATE;
-  if (mount (NULL, "/", NULL, prop ? prop : MS_SLAVE | MS_REC, NULL) < 0)
+  if (oci_config_namespace (cfg, OCI_NS_MOUNT)
+      && mount (NULL, "/", NULL, prop ? prop : MS_SLAVE | MS_REC, NULL) < 0)
     return make_error (err, errno, "set propagation of \"/\"");
   if (prop && make_parent_private (rootfs, err) < 0)
     return -1;
@@ -280,6 +283,18 @@ bind_null (int rootfd, struct null_source *n, int target, const char *path, ocir
   if (n->attached ? pathsafe_bind_fd (n->tree, target, false) < 0 : pathsafe_move_tree (n->tree, target) < 0)
     return make_error (err, errno, "mask \"%s\"", path);
   n->attached = true;
+  return 0;
+}
+
+int
+rootfs_chroot (const char *rootfs, ocirt_error_t *err)
+{
+  if (chdir (rootfs) < 0)
+    return make_error (err, errno, "chdir to rootfs \"%s\"", rootfs);
+  if (chroot (".") < 0)
+    return make_error (err, errno, "chroot to rootfs \"%s\"", rootfs);
+  if (chdir ("/") < 0)
+    return make_error (err, errno, "chdir to \"/\" of rootfs \"%s\"", rootfs);
   return 0;
 }
 

@@ -6,8 +6,10 @@
  * symlinks, /dev/pts and /dev/ptmx), pivot_root (or MS_MOVE + chroot with
  * --no-pivot), masked and read-only paths, and root.readonly.
  *
- * Every function runs in the container init, in its own mount namespace, as
- * (namespaced) root, and reports failure through *err with the path involved:
+ * Every function runs in the container init, in its own mount namespace (or,
+ * for a config without one, in the caller's: the mounts then land there and
+ * the init only chroots, as in runc), as (namespaced) root, and reports
+ * failure through *err with the path involved:
  *   mount "proc" on "/run/b/rootfs/proc": permission denied
  * Nothing here prints or exits.
  */
@@ -46,6 +48,11 @@ int rootfs_prepare (const struct oci_config *cfg, const char *rootfs,
 
 /* Make rootfs the new root and detach the old one; cwd becomes "/". */
 int rootfs_pivot (const char *rootfs, bool no_pivot, ocirt_error_t *err);
+
+/* Without a mount namespace of its own: chroot into rootfs, as runc does.
+ * pivot_root or MS_MOVE there would change the root of every process in
+ * the caller's mount namespace. cwd becomes "/". */
+int rootfs_chroot (const char *rootfs, ocirt_error_t *err);
 
 /* After pivot: read-only /, read-only paths, masked paths (bound from
  * null_tree, see rootfs_prepare), a read-only /dev, propagation of /. */

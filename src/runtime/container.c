@@ -408,20 +408,27 @@ run_runtime_hooks (struct launch *l, ocirt_error_t *err)
 }
 
 /* The container's cgroup, with its limits, exists before its init: the
- * init never runs unlimited, and on v2 it is cloned straight into it. */
+ * init never runs unlimited, and on v2 it is cloned straight into it.
+ * A cgroup that already holds processes (another container's, as in pods
+ * that share one) is used with runc 1.1's warning; it is then not this
+ * container's to kill or remove, neither on a failed create nor on delete. */
 static int
 prepare_cgroup (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *err)
 {
   const struct oci_linux *lx = l->cfg->linux_;
+  size_t procs = 0;
 
   if (lx && cgroup_kmem_ignored (lx->resources, false))
     log_write (ctx->log, "warning", "%s", CGROUP_KMEM_IGNORED);
 
-  /* The configured device nodes are allowed in the device cgroup too, so a
-   * default deny-all still leaves the container its own /dev. */
-  if (cgroup_create_for_init (l->cgroup_path, lx ? lx->resources : NULL, lx ? lx->devices : NULL,
-                              lx ? lx->n_devices : 0, &l->cgroup_fd, &l->cgroup_existed, err) < 0)
+  if (cgroup_create_for_init (l->cgroup_path, lx ? lx->resources : NULL, &l->cgroup_fd,
+                              &l->cgroup_existed, &procs, err) < 0)
     return -1;
+  /* runc 1.1 goes on; the cgroup was there before, so it is recorded as
+   * not ocirt's (cgroup_existed) and never removed or killed wholesale. */
+  if (procs > 0)
+    log_write (ctx->log, "warning", "container's cgroup is not empty: %zu process(es) found",
+               procs);
   l->cgroup_made = true;
   l->st.cgroup_existed = l->cgroup_existed;
   return 0;

@@ -171,7 +171,8 @@ build_root (const struct init_args *a, ocirt_error_t *err)
     return -1;
   if (process_set_hostname (cfg, err) < 0)
     return -1;
-  if (rootfs_pivot (a->rootfs, a->no_pivot, err) < 0)
+  if ((oci_config_namespace (cfg, OCI_NS_MOUNT) ? rootfs_pivot (a->rootfs, a->no_pivot, err)
+                                                : rootfs_chroot (a->rootfs, err)) < 0)
     return -1;
   /* Before /dev and / may become read-only: /dev/console is bound here. */
   if (setup_terminal (a, true, err) < 0)

@@ -39,7 +39,8 @@ struct container_state
   char *cgroup_path;              /* the cgroup path inside each hierarchy */
   bool cgroup_existed;            /* found, not made by create: delete kills
                                      the container's processes in it and
-                                     removes nothing */
+                                     removes nothing (runc 1.1 shares a
+                                     cgroup that holds processes) */
   bool created_done;              /* false while `create` is still running */
   bool no_pivot;
   bool no_new_keyring;            /* keep the caller's session keyring (exec too) */

@@ -204,8 +204,7 @@ container_update (const struct runtime_ctx *ctx, const char *id, const char *res
       apply.devices = cfg->linux_->resources->devices;
       apply.n_devices = cfg->linux_->resources->n_devices;
     }
-  r = cgroup_apply_resources_devices (st.cgroup_path, &apply, cfg->linux_->devices,
-                                      cfg->linux_->n_devices, err);
+  r = cgroup_apply_resources (st.cgroup_path, &apply, err);
   state_clear (&st);
   if (r < 0)
     return -1;

@@ -109,18 +109,6 @@ with_seccomp() {
 	assert_output --partial "Operation not permitted"
 }
 
-@test "an unknown capability name fails create with the name and the field" {
-	ocirt_only "runc 1.1 logs a warning for an unknown capability and runs without it"
-	make_bundle
-	update_config '.process.capabilities.bounding += ["CAP_FLY"]'
-	try create --bundle "$BUNDLE" "$CTR_ID"
-	assert_failure
-	assert_output --partial CAP_FLY
-	if is_ocirt; then
-		assert_output --partial 'process.capabilities.bounding[3]: unknown capability "CAP_FLY"'
-	fi
-}
-
 # ---- escape attempts without a seccomp filter: the capability drop ---------
 
 @test "mount fails inside the container (no CAP_SYS_ADMIN)" {

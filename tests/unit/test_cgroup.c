@@ -208,7 +208,6 @@ device_rules_format_like_the_kernel_wants (void **state)
                                    .access = "rw" };
   struct oci_device_cgroup all_r = { .allow = true, .type = "a", .access = "r" };
   struct oci_device_cgroup bad = { .type = "x" };
-  struct oci_device_cgroup bad_access = { .type = "c", .access = "rwx" };
   ocirt_error_t err = NULL;
   char buf[64];
 
@@ -219,11 +218,17 @@ device_rules_format_like_the_kernel_wants (void **state)
   device_rule_lines (&all_r, "c *:* r\nb *:* r");
   /* Three letters are not all three accesses: "a" would grant w and m. */
   device_rule_lines (&(struct oci_device_cgroup){ .allow = true, .type = "a", .access = "rrw" },
-                     "c *:* rrw\nb *:* rrw");
+                     "c *:* rw\nb *:* rw");
   device_rule_lines (&(struct oci_device_cgroup){ .allow = true, .type = "a", .access = "mwr" }, "a");
+  /* runc 1.1 ignores letters other than r, w and m; with none left the
+   * rule writes nothing. */
+  device_rule_lines (&(struct oci_device_cgroup){ .allow = true, .type = "c", .access = "rwx" },
+                     "c *:* rw");
+  device_rule_lines (&(struct oci_device_cgroup){ .allow = true, .type = "c", .access = "m r" },
+                     "c *:* rm");
+  device_rule_lines (&(struct oci_device_cgroup){ .allow = false, .access = "RWM" }, "");
   assert_int_equal (cgroup_device_rule_format (&bad, buf, sizeof buf, &err), -1);
-  error_release (&err);
-  assert_int_equal (cgroup_device_rule_format (&bad_access, buf, sizeof buf, &err), -1);
+  assert_string_equal (err->message, "invalid cgroup device type \"x\"");
   error_release (&err);
 }
 

@@ -487,8 +487,16 @@ validation_errors (void **state)
                    "config.json: .linux.namespaces[3]: duplicate namespace \"pid\"");
   assert_validate (BASE_PREFIX "\"linux\": {\"namespaces\": [{\"type\": \"mount\", \"path\": \"proc/1/ns/mnt\"}]}}",
                    "config.json: .linux.namespaces[0].path: must be an absolute path");
-  assert_validate (BASE_PREFIX "\"linux\": {\"namespaces\": [{\"type\": \"pid\"}]}}",
-                   "config.json: .linux.namespaces: a mount namespace is required");
+  /* No mount namespace: the caller's is used, as in runc, which refuses
+   * masked and read-only paths then. */
+  assert_validate (BASE_PREFIX "\"linux\": {\"namespaces\": [{\"type\": \"pid\"}]}}", NULL);
+  assert_validate (BASE_PREFIX "\"linux\": {\"namespaces\": [{\"type\": \"pid\"}], "
+                   "\"maskedPaths\": [\"/proc/kcore\"]}}",
+                   "config.json: .linux.maskedPaths: unable to restrict sys entries without a "
+                   "private MNT namespace");
+  assert_validate (BASE_PREFIX "\"linux\": {\"readonlyPaths\": [\"/proc/sys\"]}}",
+                   "config.json: .linux.readonlyPaths: unable to restrict sys entries without a "
+                   "private MNT namespace");
   assert_validate (BASE_PREFIX "\"hostname\": \"h\", " BASE_LINUX "}",
                    "config.json: .hostname: setting the hostname requires a private uts namespace");
   assert_validate (BASE_PREFIX "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}, {\"type\": \"user\"}]}}",
@@ -524,6 +532,32 @@ validation_errors (void **state)
   assert_validate (BASE_PREFIX "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"resources\": "
                    "{\"rdma\": {\"\": {\"hcaHandles\": 3}}}}}",
                    "config.json: .linux.resources.rdma: invalid device name \"\"");
+}
+
+/* runc 1.1's rules for linux.resources.devices: an empty type is "a",
+ * any access but "" is taken (letters other than r, w, m are ignored). */
+static void
+device_rules_are_checked_as_runc_checks_them (void **state)
+{
+  (void) state;
+#define DEVICE_RULE(type, access)                                                               \
+  BASE_PREFIX "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"resources\": {\"devices\": ["   \
+              "{\"allow\": false, \"access\": \"rwm\"}, {\"allow\": true, \"type\": \"" type "\", "     \
+              "\"major\": 1, \"minor\": 3" access "}]}}}"
+  assert_validate (DEVICE_RULE ("c", ", \"access\": \"rwm\""), NULL);
+  assert_validate (DEVICE_RULE ("", ", \"access\": \"rwm\""), NULL);
+  assert_validate (DEVICE_RULE ("a", ", \"access\": \"mwr\""), NULL);
+  assert_validate (DEVICE_RULE ("c", ", \"access\": \"rrw\""), NULL);
+  assert_validate (DEVICE_RULE ("c", ", \"access\": \"rwx\""), NULL);
+  assert_validate (DEVICE_RULE ("c", ", \"access\": \"RWM\""), NULL);
+  assert_validate (DEVICE_RULE ("c", ""), NULL);
+  assert_validate (DEVICE_RULE ("c", ", \"access\": \"\""),
+                   "config.json: .linux.resources.devices[1].access: device access cannot be empty");
+  assert_validate (DEVICE_RULE ("u", ", \"access\": \"rwm\""),
+                   "config.json: .linux.resources.devices[1].type: invalid cgroup device type \"u\"");
+  assert_validate (DEVICE_RULE ("p", ", \"access\": \"rwm\""),
+                   "config.json: .linux.resources.devices[1].type: invalid cgroup device type \"p\"");
+#undef DEVICE_RULE
 }
 
 static void
@@ -652,6 +686,7 @@ main (void)
     cmocka_unit_test (invalid_utf8_and_nul_are_refused),
     cmocka_unit_test (files_that_are_not_regular_are_refused),
     cmocka_unit_test (validation_errors),
+    cmocka_unit_test (device_rules_are_checked_as_runc_checks_them),
     cmocka_unit_test (unsupported_fields_are_refused),
     cmocka_unit_test (spec_default_parses_and_validates),
     cmocka_unit_test (spec_rootless_maps_the_caller),
