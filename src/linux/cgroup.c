@@ -1237,7 +1237,7 @@ cgroup_destroy (const char *path, ocirt_error_t *err)
 }
 
 int
-cgroup_release (const char *path, ocirt_error_t *err)
+cgroup_release (const char *path, bool kill, ocirt_error_t *err)
 {
   struct cgroup_layout l;
   const struct cgroup_hierarchy *ph, *fh;
@@ -1248,7 +1248,7 @@ cgroup_release (const char *path, ocirt_error_t *err)
   ph = procs_hierarchy (&l);
   if (ph == NULL || cgroup_dir (dir, sizeof dir, ph, path, err) < 0 || access (dir, F_OK) < 0)
     return 0;
-  if (kill_pids_in (dir, SIGKILL, err) < 0)
+  if (kill && kill_pids_in (dir, SIGKILL, err) < 0)
     return wrap_error (err, "kill the processes of cgroup \"%s\"", path);
   /* A frozen task dies only once thawed. */
   if (l.mode == CGROUP_MODE_V2)

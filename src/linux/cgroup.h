@@ -104,10 +104,12 @@ bool cgroup_device_rule_resets (const struct oci_device_cgroup *d);
 int cgroup_destroy (const char *path, ocirt_error_t *err);
 
 /* The end of a container whose cgroup ocirt found rather than made (an
- * admin's, or a service's such as /system.slice): SIGKILL only the
- * processes in that very cgroup, not in its children (no cgroup.kill, which
- * takes the whole subtree), thaw it, and remove nothing. */
-int cgroup_release (const char *path, ocirt_error_t *err);
+ * admin's, or a service's such as /system.slice, or one shared with another
+ * container as runc 1.1 allows): thaw it and remove nothing. With kill, first
+ * SIGKILL the processes in that very cgroup, not in its children (no
+ * cgroup.kill, which takes the whole subtree): for a container without a pid
+ * namespace of its own, whose processes cannot be told apart, as runc does. */
+int cgroup_release (const char *path, bool kill, ocirt_error_t *err);
 
 /* ---- statistics and OOM notification (cgroup_stats.c) ---- */
 

@@ -140,13 +140,30 @@ launch_release (struct launch *l)
   memset (l, 0, sizeof *l);
 }
 
-/* The end of the container's cgroup: removed if ocirt made it; if it was
- * found (cgroupsPath naming an existing cgroup, maybe a host service's),
- * only the container's processes in it are killed. */
-static int
-remove_cgroup (const char *path, bool existed, ocirt_error_t *err)
+/* Whether the container has a pid namespace of its own: then its init's
+ * death ended every process of it. Without one, runc signals everything
+ * its cgroup holds, as nothing else tells the container's processes apart. */
+static bool
+has_own_pid_namespace (const struct oci_config *cfg)
 {
-  return existed ? cgroup_release (path, err) : cgroup_destroy (path, err);
+  const struct oci_linux *lx = cfg ? cfg->linux_ : NULL;
+
+  for (size_t i = 0; lx && i < lx->n_namespaces; i++)
+    if (lx->namespaces[i].type == OCI_NS_PID && lx->namespaces[i].path == NULL)
+      return true;
+  return false;
+}
+
+/* The end of the container's cgroup: removed if ocirt made it; if it was
+ * found (cgroupsPath naming an existing cgroup, maybe a host service's, or
+ * one shared with another container), nothing is removed, and its
+ * processes are killed only when the container has no pid namespace of its
+ * own (its init is already dead otherwise). */
+static int
+remove_cgroup (const char *path, bool existed, const struct oci_config *cfg, ocirt_error_t *err)
+{
+  return existed ? cgroup_release (path, !has_own_pid_namespace (cfg), err)
+                 : cgroup_destroy (path, err);
 }
 
 /* Undo a failed create: nothing may be left behind (process, cgroup, state). */
@@ -160,7 +177,7 @@ launch_abort (struct launch *l, const char *id)
       waitpid (l->pid, NULL, 0);
     }
   if (l->cgroup_made)
-    remove_cgroup (l->cgroup_path, l->cgroup_existed, &ignored);
+    remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
   error_release (&ignored);
   if (l->dir_fd >= 0)
     state_dir_remove (l->root_fd, id, &ignored);
@@ -941,7 +958,7 @@ static void
 destroy_launched (const struct runtime_ctx *ctx, struct launch *l, const char *id)
 {
   ocirt_error_t ignored = NULL;
-  remove_cgroup (l->cgroup_path, l->cgroup_existed, &ignored);
+  remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
   error_release (&ignored);
   run_poststop (ctx, l->dir_fd, &l->st);
   state_dir_remove (l->root_fd, id, &ignored);
@@ -1138,7 +1155,18 @@ container_delete (const struct runtime_ctx *ctx, const char *id, bool force, oci
     goto out;
   if (st.pid > 0)
     monitor_unregister (st.pid);
-  if (st.cgroup_path && remove_cgroup (st.cgroup_path, st.cgroup_existed, err) < 0)
+  if (st.cgroup_path && st.cgroup_existed)
+    {
+      /* Only a found cgroup needs the config; one that cannot be read
+       * kills nothing that may not be the container's. */
+      cleanup_error ocirt_error_t ignored = NULL;
+      cleanup_config struct oci_config *cfg = container_read_config (dir_fd, &ignored);
+      bool own_pidns = cfg == NULL || has_own_pid_namespace (cfg);
+
+      if (cgroup_release (st.cgroup_path, !own_pidns, err) < 0)
+        goto out;
+    }
+  else if (st.cgroup_path && cgroup_destroy (st.cgroup_path, err) < 0)
     goto out;
   run_poststop (ctx, dir_fd, &st);
   ret = state_dir_remove (root_fd, id, err);
