@@ -72,31 +72,36 @@ arg_is_flag (const char *arg, const char *shortopts, const struct option *longop
 
 /* runc 1.1 lets most verbs take their flags after the container id
  * (`runc update ID --pids-limit 20`, `runc delete ID --force`): urfave/cli
- * moves each known flag, and the argument after it when that does not start
- * with '-', in front of the other arguments, up to a "--". It does not know
- * which flags take a value, so `kill ID --all KILL` becomes
- * `kill --all KILL ID`, as in runc. Applying it twice changes nothing. */
+ * moves each known flag, with the argument after it unless that is itself
+ * a known flag, in front of the other arguments. It does not know which
+ * flags take a value, so `kill ID --all KILL` becomes `kill --all KILL ID`,
+ * as in runc, and `update -r - ID` keeps its "-". A "--" that is not taken
+ * as a value ends the flags and moves in front of the other arguments.
+ * Applying it twice changes nothing. */
 void
 cli_reorder_args (int argc, char **argv, const char *shortopts, const struct option *longopts)
 {
-  cleanup_free char **rest = calloc ((size_t) argc, sizeof *rest);
-  int n_front = 1, n_rest = 0;
-  bool may_be_value = false;
-  int i;
+  cleanup_free char **rest = calloc ((size_t) argc + 1, sizeof *rest);
+  int n_front = 1, n_rest = 0, i;
+  bool may_be_value = false, dashdash = false;
 
   if (rest == NULL)
     return;
   for (i = 1; i < argc; i++)
     {
       char *a = argv[i];
-      if (strcmp (a, "--") == 0)
-        break;
-      if (may_be_value && a[0] != '-')
+      bool is_flag = arg_is_flag (a, shortopts, longopts);
+      if (may_be_value && !is_flag)
         {
           may_be_value = false;
           argv[n_front++] = a;
         }
-      else if (arg_is_flag (a, shortopts, longopts))
+      else if (strcmp (a, "--") == 0)
+        {
+          dashdash = true;
+          break;
+        }
+      else if (is_flag)
         {
           argv[n_front++] = a;
           may_be_value = strchr (a, '=') == NULL;
@@ -104,7 +109,10 @@ cli_reorder_args (int argc, char **argv, const char *shortopts, const struct opt
       else
         rest[n_rest++] = a;
     }
-  /* Everything from "--" on is already in place behind the others. */
+  /* Behind the flags: the "--", the other arguments, then (in place)
+   * whatever followed the "--". */
+  if (dashdash)
+    argv[n_front++] = (char *) "--";
   memcpy (argv + n_front, rest, (size_t) n_rest * sizeof *rest);
 }
 
