@@ -36,14 +36,15 @@ an event of type "shim" says so (\fBocirt events\fR). A terminal or
 .SH GLOBAL OPTIONS
 .nf
 HEAD
-"$OCIRT" --help | sed -n '/^Global options:/,$p' | tail -n +2 | esc
+"$OCIRT" --help | sed -n '/^GLOBAL OPTIONS:/,$p' | tail -n +2 | esc
 echo ".fi"
 echo ".SH COMMANDS"
-for verb in $("$OCIRT" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF > 1 && $1 != "Commands:" {print $1}'); do
+# The verbs of the COMMANDS section, less "help, h" (runc's layout).
+for verb in $("$OCIRT" --help | sed -n '/^COMMANDS:/,/^$/p' | awk 'NF > 1 && $1 != "COMMANDS:" && $1 !~ /,$/ {print $1}'); do
 	help=$("$OCIRT" "$verb" --help)
 	echo ".SS $verb"
 	echo ".nf"
-	printf '%s\n' "$help" | sed -e 's/^Usage: ocirt \[global options\] //' | esc
+	printf '%s\n' "$help" | sed -e '1{/^NAME:$/d}' | esc
 	echo ".fi"
 done
 cat <<'TAIL'

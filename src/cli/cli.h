@@ -30,16 +30,26 @@ struct cli_verb
   const char *help;      /* the options, one per line */
   bool enters_container; /* clones a process into a container: run from a
                             protected binary (see cloned_binary.h) */
+  /* exec and ps pass what follows the id on (a command, ps options):
+   * like runc, they take their own flags only before it. */
+  bool keep_arg_order;
 };
 
 /* Print a verb's help to stdout. */
 void cli_print_help (const struct cli_verb *v);
 
-/* getopt_long_only over argv for verb v, with "--help"/"-h" handled:
+/* getopt_long_only over argv for verb v, with "--help"/"-h" handled; the
+ * first call moves the verb's flags given after its arguments in front, as
+ * runc does (unless v->keep_arg_order):
  * returns the option (like getopt), -1 at the end, 'h' after printing the
  * help, or '?' after setting *err for an unknown option. */
 int cli_getopt (const struct cli_verb *v, int argc, char **argv, const char *shortopts,
                 const struct option *longopts, ocirt_error_t *err);
+
+/* What cli_getopt does first: move the flags (known to shortopts/longopts)
+ * that follow the arguments in front of them, as runc's urfave/cli does.
+ * For a verb that runs getopt itself. */
+void cli_reorder_args (int argc, char **argv, const char *shortopts, const struct option *longopts);
 
 /* Exactly `n` positional arguments remain (runc's wording on mismatch). */
 int cli_require_args (const struct cli_verb *v, int argc, char **argv, int min, int max,

@@ -14,6 +14,7 @@ enum
   OPT_NO_NEW_KEYRING,
   OPT_SHIM,
   OPT_LOG_PATH,
+  OPT_KEEP,
   OPT_DETACH = 'd',
 };
 
@@ -27,6 +28,7 @@ static const struct option create_options[] = {
   { "detach", no_argument, NULL, OPT_DETACH },
   { "shim", required_argument, NULL, OPT_SHIM },
   { "log-path", required_argument, NULL, OPT_LOG_PATH },
+  { "keep", no_argument, NULL, OPT_KEEP },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -67,6 +69,11 @@ cli_parse_create_options (const struct cli_verb *v, int argc, char **argv, struc
       case OPT_LOG_PATH:
         o->log_path = optarg;
         break;
+      case OPT_KEEP:
+        if (detach == NULL)
+          return make_error (err, 0, "%s: unknown option \"--keep\"", v->name);
+        o->keep = true;
+        break;
       case OPT_DETACH:
         if (detach == NULL)
           return make_error (err, 0, "%s: unknown option \"--detach\"", v->name);
@@ -90,7 +97,11 @@ run_create (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
   int r = cli_parse_create_options (&verb_create, argc, argv, &o, NULL, err);
   if (r != 0)
     return r < 0 ? -1 : 0;
-  return container_create (&g->ctx, &o, err) < 0 ? -1 : 0;
+  log_debug (&g->log, "create container %s from bundle %s", o.id, o.bundle ? o.bundle : ".");
+  if (container_create (&g->ctx, &o, err) < 0)
+    return -1;
+  log_debug (&g->log, "container %s created", o.id);
+  return 0;
 }
 
 const struct cli_verb verb_create = {

@@ -22,6 +22,8 @@ enum
   OPT_NO_NEW_PRIVS,
   OPT_PRESERVE_FDS,
   OPT_PID_FILE,
+  OPT_CGROUP,
+  OPT_IGNORE_PAUSED,
 };
 
 static const struct option exec_options[] = {
@@ -37,6 +39,8 @@ static const struct option exec_options[] = {
   { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
   { "detach", no_argument, NULL, OPT_DETACH },
   { "pid-file", required_argument, NULL, OPT_PID_FILE },
+  { "cgroup", required_argument, NULL, OPT_CGROUP },
+  { "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -52,6 +56,42 @@ push (void *array, size_t *n, size_t size, const void *item)
   memset (a + (*n + 1) * size, 0, size);
   (*n)++;
   return a;
+}
+
+/* --cgroup [CTRL[,CTRL...]:]PATH, as runc's getSubCgroupPaths: a
+ * controller may be named once; a PATH without one (every controller) is
+ * only allowed as the single --cgroup. */
+static int
+add_cgroup (struct exec_opts *o, char *arg, ocirt_error_t *err)
+{
+  char *colon = strchr (arg, ':');
+  if (colon == NULL)
+    {
+      struct exec_cgroup c = { .controller = NULL, .path = arg };
+      o->cgroups = push (o->cgroups, &o->n_cgroups, sizeof c, &c);
+      return 0;
+    }
+  *colon = '\0';
+  for (char *save = NULL, *ctrl = strtok_r (arg, ",", &save); ctrl; ctrl = strtok_r (NULL, ",", &save))
+    {
+      for (size_t i = 0; i < o->n_cgroups; i++)
+        if (o->cgroups[i].controller && strcmp (o->cgroups[i].controller, ctrl) == 0)
+          return make_error (err, 0, "controller %s specified multiple times", ctrl);
+      struct exec_cgroup c = { .controller = ctrl, .path = colon + 1 };
+      o->cgroups = push (o->cgroups, &o->n_cgroups, sizeof c, &c);
+    }
+  return 0;
+}
+
+static int
+check_cgroups (const struct exec_opts *o, ocirt_error_t *err)
+{
+  for (size_t i = 0; i < o->n_cgroups; i++)
+    if (o->cgroups[i].controller == NULL && o->n_cgroups > 1)
+      return make_error (err, 0,
+                         "--cgroup argument %s has no controller prefix (only allowed as a single argument)",
+                         o->cgroups[i].path);
+  return 0;
 }
 
 static int
@@ -108,12 +148,19 @@ parse (int argc, char **argv, struct exec_opts *o, ocirt_error_t *err)
       case OPT_PID_FILE:
         o->pid_file = optarg;
         break;
+      case OPT_CGROUP:
+        if (add_cgroup (o, optarg, err) < 0)
+          return -1;
+        break;
+      case OPT_IGNORE_PAUSED:
+        o->ignore_paused = true;
+        break;
       case 'h':
         return 1;
       default:
         return -1;
       }
-  if (cli_require_args (&verb_exec, argc, argv, 1, -1, err) < 0)
+  if (check_cgroups (o, err) < 0 || cli_require_args (&verb_exec, argc, argv, 1, -1, err) < 0)
     return -1;
   o->id = argv[optind];
   o->args = argv + optind + 1;
@@ -129,8 +176,12 @@ run_exec (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
   int r = parse (argc, argv, &o, err);
   if (r != 0)
     return r < 0 ? -1 : 0;
+  log_debug (&g->log, "exec in container %s: %s", o.id,
+             o.process_file ? o.process_file : o.n_args ? o.args[0] : "(no command)");
   if (container_exec (&g->ctx, &o, &code, err) < 0)
     return -EXEC_FAILED;
+  log_debug (&g->log, "exec in container %s: %s with exit code %d", o.id,
+             o.detach ? "detached" : "process ended", code);
   return code;
 }
 
@@ -138,7 +189,7 @@ const struct cli_verb verb_exec = {
   .name = "exec",
   .run = run_exec,
   .enters_container = true,
-  .usage = "exec [options] <container-id> [command [args...]]",
+  .usage = "exec [command options] <container-id> <command> [args...]  || -p process.json <container-id>",
   .summary = "run a new process in a running container",
   .help = "   --process FILE, -p FILE   the process as a JSON process object (overrides the rest)\n"
           "   --tty, -t                 allocate a terminal\n"
@@ -151,5 +202,9 @@ const struct cli_verb verb_exec = {
           "   --no-new-privs            set no_new_privs\n"
           "   --preserve-fds N          pass N extra fds (from fd 3) to the process\n"
           "   --detach, -d              do not wait for the process\n"
-          "   --pid-file FILE           write the process's host pid to FILE\n",
+          "   --pid-file FILE           write the process's host pid to FILE\n"
+          "   --cgroup [CTRL:]PATH      run in this existing sub-cgroup of the container's\n"
+          "                             (v1: of controller CTRL only; repeatable with CTRL)\n"
+          "   --ignore-paused           exec in a paused container (waits for resume)\n",
+  .keep_arg_order = true,
 };

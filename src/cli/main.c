@@ -43,17 +43,86 @@ cli_parse_format (const char *arg, bool *json, ocirt_error_t *err)
   return 0;
 }
 
+/* runc's (urfave/cli's) layout: NAME, USAGE, OPTIONS, so that scripts and
+ * people who read `runc exec -h` find the same sections here. */
 void
 cli_print_help (const struct cli_verb *v)
 {
-  printf ("Usage: ocirt [global options] %s\n\n%s\n\nOptions:\n%s   --help, -h                show help\n",
-          v->usage, v->summary, v->help);
+  printf ("NAME:\n   ocirt %s - %s\n\nUSAGE:\n   ocirt %s\n\nOPTIONS:\n%s"
+          "   --help, -h                show help\n",
+          v->name, v->summary, v->usage, v->help);
+}
+
+/* urfave/cli's argIsFlag: "-x", "--name" or "--name=value" where the name
+ * is one of the verb's flags. An unknown flag is not one: it stays where it
+ * is and counts as an argument. */
+static bool
+arg_is_flag (const char *arg, const char *shortopts, const struct option *longopts)
+{
+  if (arg[0] != '-' || strcmp (arg, "-") == 0 || strcmp (arg, "--") == 0)
+    return false;
+  const char *name = arg + strspn (arg, "-");
+  size_t len = strcspn (name, "=");
+  if (len == 1 && *name != ':' && *name != '+' && strchr (shortopts, *name))
+    return true;
+  for (const struct option *o = longopts; o->name; o++)
+    if (strlen (o->name) == len && strncmp (o->name, name, len) == 0)
+      return true;
+  return false;
+}
+
+/* runc 1.1 lets most verbs take their flags after the container id
+ * (`runc update ID --pids-limit 20`, `runc delete ID --force`): urfave/cli
+ * moves each known flag, with the argument after it unless that is itself
+ * a known flag, in front of the other arguments. It does not know which
+ * flags take a value, so `kill ID --all KILL` becomes `kill --all KILL ID`,
+ * as in runc, and `update -r - ID` keeps its "-". A "--" that is not taken
+ * as a value ends the flags and moves in front of the other arguments.
+ * Applying it twice changes nothing. */
+void
+cli_reorder_args (int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+  cleanup_free char **rest = calloc ((size_t) argc + 1, sizeof *rest);
+  int n_front = 1, n_rest = 0, i;
+  bool may_be_value = false, dashdash = false;
+
+  if (rest == NULL)
+    return;
+  for (i = 1; i < argc; i++)
+    {
+      char *a = argv[i];
+      bool is_flag = arg_is_flag (a, shortopts, longopts);
+      if (may_be_value && !is_flag)
+        {
+          may_be_value = false;
+          argv[n_front++] = a;
+        }
+      else if (strcmp (a, "--") == 0)
+        {
+          dashdash = true;
+          break;
+        }
+      else if (is_flag)
+        {
+          argv[n_front++] = a;
+          may_be_value = strchr (a, '=') == NULL;
+        }
+      else
+        rest[n_rest++] = a;
+    }
+  /* Behind the flags: the "--", the other arguments, then (in place)
+   * whatever followed the "--". */
+  if (dashdash)
+    argv[n_front++] = (char *) "--";
+  memcpy (argv + n_front, rest, (size_t) n_rest * sizeof *rest);
 }
 
 int
 cli_getopt (const struct cli_verb *v, int argc, char **argv, const char *shortopts,
             const struct option *longopts, ocirt_error_t *err)
 {
+  if (optind == 1 && !v->keep_arg_order)
+    cli_reorder_args (argc, argv, shortopts, longopts);
   int c = getopt_long_only (argc, argv, shortopts, longopts, NULL);
   if (c == 'h')
     cli_print_help (v);
@@ -89,19 +158,54 @@ print_version (void)
 static void
 print_main_help (void)
 {
-  printf ("Usage: ocirt [global options] <command> [command options] [arguments...]\n\n"
-          "ocirt is a daemonless OCI container runtime, compatible with runc's command line.\n\n"
-          "Commands:\n");
+  const struct scmp_version *sv = seccomp_version ();
+  printf ("NAME:\n"
+          "   ocirt - a daemonless OCI container runtime\n\n"
+          "ocirt runs OCI bundles (a config.json and a root filesystem) in namespaces,\n"
+          "control groups and a seccomp and capability sandbox. Its command line and\n"
+          "JSON follow runc's, so containerd and podman can use it in runc's place.\n\n"
+          "To start a new instance of a container:\n\n"
+          "    # ocirt run [ -b bundle ] <container-id>\n\n"
+          "USAGE:\n"
+          "   ocirt [global options] command [command options] [arguments...]\n\n"
+          "VERSION:\n"
+          "   %s\ncommit: %s\nspec: %s\nlibseccomp: %u.%u.%u\n\n"
+          "COMMANDS:\n",
+          OCIRT_VERSION, OCIRT_COMMIT, OCI_VERSION, sv->major, sv->minor, sv->micro);
   for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-    printf ("   %-10s %s\n", verbs[i]->name, verbs[i]->summary);
-  printf ("\nGlobal options:\n"
+    printf ("   %-10s  %s\n", verbs[i]->name, verbs[i]->summary);
+  printf ("   %-10s  %s\n", "help, h", "Shows a list of commands or help for one command");
+  printf ("\nGLOBAL OPTIONS:\n"
           "   --root DIR                state directory (default: " DEFAULT_ROOT ")\n"
-          "   --log FILE                write ocirt's own log to FILE\n"
+          "   --log FILE                write ocirt's own log to FILE (default: stderr)\n"
           "   --log-format text|json    format of that log (default: text)\n"
           "   --debug                   log debug messages\n"
           "   --systemd-cgroup          use the systemd cgroup driver (not available)\n"
           "   --version, -v             print the version\n"
           "   --help, -h                show help\n");
+}
+
+/* `ocirt help [COMMAND]` (or `h`), as runc: the main help, a verb's help,
+ * or for an unknown topic an error and exit code 3 (urfave/cli's). */
+static int
+run_help (int argc, char **argv, ocirt_error_t *err)
+{
+  if (argc < 2)
+    {
+      print_main_help ();
+      return 0;
+    }
+  const struct cli_verb *v = cli_find_verb (argv[1]);
+  if (v == NULL && strcmp (argv[1], "help") != 0 && strcmp (argv[1], "h") != 0)
+    {
+      make_error (err, 0, "No help topic for '%s'", argv[1]);
+      return 3;
+    }
+  if (v)
+    cli_print_help (v);
+  else
+    print_main_help ();
+  return 0;
 }
 
 enum
@@ -180,8 +284,9 @@ parse_globals (int argc, char **argv, struct cli_globals *g, const char **log_pa
       }
   if (optind >= argc)
     {
+      /* runc with no command prints its help and exits 0. */
       print_main_help ();
-      *exit_code = 1;
+      *exit_code = 0;
       return -1;
     }
   return optind;
@@ -206,6 +311,11 @@ main (int argc, char **argv)
   if (verb_index < 0)
     goto out;
 
+  if (strcmp (argv[verb_index], "help") == 0 || strcmp (argv[verb_index], "h") == 0)
+    {
+      exit_code = run_help (argc - verb_index, argv + verb_index, &err);
+      goto out;
+    }
   const struct cli_verb *v = cli_find_verb (argv[verb_index]);
   if (v == NULL)
     {

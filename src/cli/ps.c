@@ -118,15 +118,20 @@ run_ps (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
   cleanup_free pid_t *pids = NULL;
   size_t n = 0;
   int r = 0;
-  if (status == STATUS_STOPPED)
-    r = make_error (err, 0, "container not running");
-  else
+  /* A stopped container has no processes: runc prints ps's header alone,
+   * or in JSON its nil list, and succeeds. */
+  if (status != STATUS_STOPPED)
     r = cgroup_pids (st.cgroup_path, &pids, &n, err);
   state_clear (&st);
   if (r < 0)
     return -1;
   if (!json)
     return print_ps_table (argv + optind + 1, argc - optind - 1, pids, n, err) < 0 ? -1 : 0;
+  if (status == STATUS_STOPPED)
+    {
+      puts ("null");
+      return 0;
+    }
   putchar ('[');
   for (size_t i = 0; i < n; i++)
     printf ("%s%d", i ? "," : "", (int) pids[i]);
@@ -140,4 +145,5 @@ const struct cli_verb verb_ps = {
   .usage = "ps [options] <container-id> [ps options]",
   .summary = "list the processes of a container",
   .help = "   --format table|json, -f   table runs ps(1) (default -ef); json prints host pids\n",
+  .keep_arg_order = true,
 };

@@ -12,8 +12,12 @@ run_run (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
   int r = cli_parse_create_options (&verb_run, argc, argv, &o, &detach, err);
   if (r != 0)
     return r < 0 ? -1 : 0;
+  log_debug (&g->log, "run container %s from bundle %s%s", o.id, o.bundle ? o.bundle : ".",
+             detach ? ", detached" : "");
   if (container_run (&g->ctx, &o, detach, &code, err) < 0)
     return -1;
+  if (!detach)
+    log_debug (&g->log, "container %s exited with code %d", o.id, code);
   return code;
 }
 
@@ -25,6 +29,8 @@ const struct cli_verb verb_run = {
   .summary = "create and start a container; in the foreground, exit with its exit code",
   .help = "   --bundle DIR, -b DIR      bundle directory (default: current directory)\n"
           "   --detach, -d              do not wait for the container to exit\n"
+          "   --keep                    do not delete the container after it exits (it stays\n"
+          "                             stopped, with its state and cgroup, until delete)\n"
           "   --pid-file FILE           write the container process's host pid to FILE\n"
           "   --console-socket SOCKET   unix socket that receives the pty master\n"
           "   --no-pivot                use MS_MOVE and chroot instead of pivot_root\n"

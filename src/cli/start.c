@@ -16,7 +16,11 @@ run_start (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
     return c == 'h' ? 0 : -1;
   if (cli_require_args (&verb_start, argc, argv, 1, 1, err) < 0)
     return -1;
-  return container_start (&g->ctx, argv[optind], err) < 0 ? -1 : 0;
+  log_debug (&g->log, "start container %s", argv[optind]);
+  if (container_start (&g->ctx, argv[optind], err) < 0)
+    return -1;
+  log_debug (&g->log, "container %s started", argv[optind]);
+  return 0;
 }
 
 const struct cli_verb verb_start = {

@@ -206,6 +206,9 @@ run_update (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
   size_t len = 0;
   int c, idx = -1;
 
+  /* Its own getopt loop (it needs the option index): runc takes
+   * `update ID --pids-limit 20` too. */
+  cli_reorder_args (argc, argv, "+r:h", update_options);
   while ((c = getopt_long_only (argc, argv, "+r:h", update_options, &idx)) != -1)
     {
       const char *flag = idx >= 0 ? update_options[idx].name : "resources";

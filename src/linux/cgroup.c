@@ -860,6 +860,28 @@ cgroup_enter (const char *path, pid_t pid, ocirt_error_t *err)
 }
 
 int
+cgroup_enter_controller (const char *path, const char *ctrl, pid_t pid, ocirt_error_t *err)
+{
+  struct cgroup_layout l;
+  const struct cgroup_hierarchy *h;
+  char dir[PATH_MAX], buf[32];
+  int len = snprintf (buf, sizeof buf, "%d", (int) pid);
+
+  if (cgroup_layout_load (&l, err) < 0)
+    return -1;
+  if (l.mode == CGROUP_MODE_V2)
+    return make_error (err, 0, "cgroup \"%s:%s\": cgroup v2 has no per-controller cgroups", ctrl, path);
+  int c = cgroup_controller_from_name (ctrl, strlen (ctrl));
+  h = c < 0 ? NULL : cgroup_layout_find (&l, (enum cgroup_controller) c);
+  if (h == NULL)
+    return make_error (err, ENOENT, "cgroup \"%s:%s\": no hierarchy with controller \"%s\"", ctrl, path,
+                       ctrl);
+  if (cgroup_dir (dir, sizeof dir, h, path, err) < 0)
+    return -1;
+  return enter_dir (dir, buf, (size_t) len, pid, err);
+}
+
+int
 cgroup_apply_resources (const char *path, const struct oci_resources *res, ocirt_error_t *err)
 {
   struct cgroup_layout l;

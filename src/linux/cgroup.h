@@ -63,6 +63,11 @@ int cgroup_open_unified (const char *path, ocirt_error_t *err);
 /* Move pid into an existing container cgroup (exec). */
 int cgroup_enter (const char *path, pid_t pid, ocirt_error_t *err);
 
+/* exec --cgroup CTRL:PATH on v1: move pid into the existing cgroup `path` of
+ * the hierarchy that carries controller `ctrl` ("cpu", "pids"), and of no
+ * other. Fails on v2, which has no per-controller hierarchies. */
+int cgroup_enter_controller (const char *path, const char *ctrl, pid_t pid, ocirt_error_t *err);
+
 /* Apply linux.resources (res may be NULL). Each failure names the field and
  * the file. Device rules, when there are any, are followed by the standard
  * devices (/dev/null & co., see cgroup_std_devices), as runc does, so that a

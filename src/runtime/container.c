@@ -1012,7 +1012,9 @@ container_run (const struct runtime_ctx *ctx, const struct create_opts *o, bool 
     status = wait_forwarding_signals (l.pid, &all);
   sigprocmask (SIG_SETMASK, &old, NULL);
   flock (l.dir_fd, LOCK_EX);
-  destroy_launched (ctx, &l, o->id);
+  /* --keep: the state, cgroup and poststop hooks wait for `delete`. */
+  if (!o->keep)
+    destroy_launched (ctx, &l, o->id);
   launch_release (&l);
   *exit_code = exit_code_of (status);
   return 0;

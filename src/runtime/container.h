@@ -34,6 +34,7 @@ struct create_opts
   int preserve_fds;
   enum shim_mode shim;          /* see src/shim/shim.h for the rule */
   const char *log_path;         /* shim log; NULL: <root>/<id>/container.log */
+  bool keep;                    /* run --keep: a foreground run leaves it stopped, not deleted */
 };
 
 enum container_status
@@ -51,7 +52,8 @@ int container_create (const struct runtime_ctx *ctx, const struct create_opts *o
 int container_start (const struct runtime_ctx *ctx, const char *id, ocirt_error_t *err);
 
 /* create + start. With detach false it waits, forwards signals, deletes the
- * container afterwards and stores the exit code (128+N for signal N). */
+ * container afterwards (unless o->keep) and stores the exit code (128+N for
+ * signal N). */
 int container_run (const struct runtime_ctx *ctx, const struct create_opts *o, bool detach,
                    int *exit_code, ocirt_error_t *err);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@ struct exec_ctx
   struct caps_set caps;
   bool has_caps;
   scmp_filter_ctx seccomp;
+  char **cgroup_paths;                /* --cgroup, resolved; one per o->cgroups */
 };
 
 static void
@@ -54,13 +56,16 @@ exec_release (struct exec_ctx *x)
   for (int i = 0; i < 5; i++)
     free (x->cap_lists[i]);
   ns_plan_close (&x->ns);
+  cleanup_strvp (&x->cgroup_paths);
   if (x->seccomp)
     seccomp_release (x->seccomp);
 }
 
 static int
-load_container (const struct runtime_ctx *ctx, const char *id, struct exec_ctx *x, ocirt_error_t *err)
+load_container (const struct runtime_ctx *ctx, const struct exec_opts *o, struct exec_ctx *x,
+                ocirt_error_t *err)
 {
+  const char *id = o->id;
   enum container_status status;
   cleanup_close int root_fd = -1;
   cleanup_close int dir_fd = -1;
@@ -69,9 +74,11 @@ load_container (const struct runtime_ctx *ctx, const char *id, struct exec_ctx *
 
   if (container_load (ctx, id, &x->st, &status, err) < 0)
     return -1;
-  if (status == STATUS_PAUSED)
-    return make_error (err, 0, "cannot exec in a paused container");
-  if (status != STATUS_RUNNING && status != STATUS_CREATED)
+  /* runc's wording. With --ignore-paused the process joins the frozen
+   * cgroup and exec waits until the container is resumed. */
+  if (status == STATUS_PAUSED && !o->ignore_paused)
+    return make_error (err, 0, "cannot exec in a paused container (use --ignore-paused to override)");
+  if (status != STATUS_RUNNING && status != STATUS_CREATED && status != STATUS_PAUSED)
     return make_error (err, 0, "container not running");
   root_fd = open (ctx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   dir_fd = root_fd < 0 ? -1 : openat (root_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -139,13 +146,70 @@ append_caps (char **list, size_t n, const struct exec_opts *o, size_t *out_n)
   return all;
 }
 
+/* A process.json is small; a larger input is a mistake (or /dev/zero). */
+#define MAX_PROCESS_FILE (4u << 20)
+
+/* --process FILE: opened once and read to EOF, so that a pipe works as
+ * well as a file (`-p /dev/stdin`, `-p <(jq ...)`): no stat by path, no
+ * second open, no mmap. Blocking, as a FIFO has to wait for its writer.
+ * A device or a directory is refused. */
+static char *
+read_process_file (const char *path, size_t *out_len, ocirt_error_t *err)
+{
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  cleanup_free char *buf = NULL;
+  size_t len = 0, cap = 0;
+  struct stat st;
+
+  if (fd < 0 || fstat (fd, &st) < 0)
+    {
+      make_error (err, errno, "open %s", path);
+      return NULL;
+    }
+  if (!S_ISREG (st.st_mode) && !S_ISFIFO (st.st_mode) && !S_ISSOCK (st.st_mode))
+    {
+      make_error (err, 0, "%s: not a file or a pipe", path);
+      return NULL;
+    }
+  for (;;)
+    {
+      if (len == cap)
+        {
+          if (cap > MAX_PROCESS_FILE)
+            {
+              make_error (err, EFBIG, "%s: over %u MiB", path, MAX_PROCESS_FILE >> 20);
+              return NULL;
+            }
+          cap = cap ? cap * 2 : 4096;
+          char *n = realloc (buf, cap + 1);
+          if (n == NULL)
+            abort ();
+          buf = n;
+        }
+      ssize_t r = read (fd, buf + len, cap - len);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        {
+          make_error (err, errno, "read %s", path);
+          return NULL;
+        }
+      if (r == 0)
+        break;
+      len += (size_t) r;
+    }
+  buf[len] = '\0';
+  *out_len = len;
+  return steal_pointer (&buf);
+}
+
 static int
 build_process (struct exec_ctx *x, const struct exec_opts *o, ocirt_error_t *err)
 {
   if (o->process_file)
     {
       size_t len = 0;
-      cleanup_free char *json = oci_read_json_file (o->process_file, &len, err);
+      cleanup_free char *json = read_process_file (o->process_file, &len, err);
       if (json == NULL)
         return -1;
       x->file_process = oci_process_parse (json, len, o->process_file, err);
@@ -246,6 +310,82 @@ prepare_security (struct exec_ctx *x, const struct runtime_ctx *ctx, ocirt_error
   return 0;
 }
 
+/* base/sub with "." and ".." resolved lexically, as runc's path.Join; NULL
+ * with *err when the result is not base or below it: --cgroup may only name
+ * a cgroup inside the container's own. */
+static char *
+sub_cgroup_path (const char *base, const char *sub, ocirt_error_t *err)
+{
+  cleanup_free char *joined = NULL;
+  cleanup_free char *out = NULL;
+  size_t len = 0, base_len = strlen (base);
+  char *save = NULL;
+
+  if (asprintf (&joined, "%s/%s", base, sub) < 0 || (out = malloc (strlen (joined) + 2)) == NULL)
+    abort ();
+  out[0] = '\0';
+  for (char *c = strtok_r (joined, "/", &save); c; c = strtok_r (NULL, "/", &save))
+    {
+      if (strcmp (c, ".") == 0)
+        continue;
+      if (strcmp (c, "..") == 0)
+        {
+          while (len > 0 && out[len - 1] != '/')
+            len--;
+          if (len > 0)
+            len--;
+          out[len] = '\0';
+          continue;
+        }
+      len += (size_t) sprintf (out + len, "/%s", c);
+    }
+  if (strncmp (out, base, base_len) != 0 || (out[base_len] != '\0' && out[base_len] != '/'))
+    {
+      make_error (err, 0, "%s is not a sub cgroup path", sub);
+      return NULL;
+    }
+  return steal_pointer (&out);
+}
+
+static int
+resolve_cgroups (struct exec_ctx *x, const struct exec_opts *o, ocirt_error_t *err)
+{
+  if (o->n_cgroups == 0)
+    return 0;
+  x->cgroup_paths = calloc (o->n_cgroups + 1, sizeof *x->cgroup_paths);
+  if (x->cgroup_paths == NULL)
+    abort ();
+  for (size_t i = 0; i < o->n_cgroups; i++)
+    if ((x->cgroup_paths[i] = sub_cgroup_path (x->st.cgroup_path, o->cgroups[i].path, err)) == NULL)
+      return -1;
+  return 0;
+}
+
+/* The cgroup the process is cloned or moved into: a --cgroup PATH without
+ * a controller replaces the container's in every hierarchy. */
+static const char *
+exec_cgroup (const struct exec_ctx *x, const struct exec_opts *o)
+{
+  for (size_t i = 0; i < o->n_cgroups; i++)
+    if (o->cgroups[i].controller == NULL)
+      return x->cgroup_paths[i];
+  return x->st.cgroup_path;
+}
+
+/* v1: then each --cgroup CTRL:PATH moves it in that controller's hierarchy. */
+static int
+enter_cgroups (const struct exec_ctx *x, const struct exec_opts *o, pid_t pid, bool in_cgroup,
+               ocirt_error_t *err)
+{
+  if (!in_cgroup && cgroup_enter (exec_cgroup (x, o), pid, err) < 0)
+    return -1;
+  for (size_t i = 0; i < o->n_cgroups; i++)
+    if (o->cgroups[i].controller
+        && cgroup_enter_controller (x->cgroup_paths[i], o->cgroups[i].controller, pid, err) < 0)
+      return -1;
+  return 0;
+}
+
 /* Clone the process that joins the container; wait until it has exec'd
  * (the sync socket closes) or reports why it could not. With a terminal,
  * the pty master arrives first: it goes to --console-socket, or into
@@ -272,7 +412,7 @@ spawn (struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_p
   bool in_cgroup = false;
   if (cgroup_detect_mode () == CGROUP_MODE_V2)
     {
-      cgroup_fd = cgroup_open_unified (x->st.cgroup_path, err);
+      cgroup_fd = cgroup_open_unified (exec_cgroup (x, o), err);
       if (cgroup_fd < 0)
         {
           close (sv[0]);
@@ -301,7 +441,7 @@ spawn (struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_p
   close (sv[1]);
   cleanup_close int sync_fd = sv[0];
 
-  int r = in_cgroup ? 0 : cgroup_enter (x->st.cgroup_path, pid, err);
+  int r = enter_cgroups (x, o, pid, in_cgroup, err);
   if (r == 0)
     r = sync_send (sync_fd, SYNC_GO, 0, NULL, err);
   while (r == 0)
@@ -352,9 +492,9 @@ container_exec (const struct runtime_ctx *ctx, const struct exec_opts *o, int *e
   for (int i = 0; i < OCI_NS_COUNT; i++)
     x.ns.join_fd[i] = -1;
   *exit_code = 0;
-  if (state_validate_id (o->id, err) < 0 || load_container (ctx, o->id, &x, err) < 0
+  if (state_validate_id (o->id, err) < 0 || load_container (ctx, o, &x, err) < 0
       || build_process (&x, o, err) < 0 || prepare_security (&x, ctx, err) < 0
-      || plan_namespaces (&x, o->id, err) < 0)
+      || plan_namespaces (&x, o->id, err) < 0 || resolve_cgroups (&x, o, err) < 0)
     goto out;
   if (x.process.terminal && !o->console_socket && o->detach)
     {
@@ -376,6 +516,7 @@ container_exec (const struct runtime_ctx *ctx, const struct exec_opts *o, int *e
         sigprocmask (SIG_SETMASK, &old, NULL);
       goto out;
     }
+  log_debug (ctx->log, "exec in container %s: pid %d started", o->id, (int) pid);
   if (!o->detach && tty_master >= 0)
     {
       int status = 0;

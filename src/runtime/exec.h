@@ -16,6 +16,13 @@
 
 #include "container.h"
 
+/* exec --cgroup [CTRL:]PATH: a sub-cgroup of the container's own. */
+struct exec_cgroup
+{
+  const char *controller;       /* v1 controller; NULL: every hierarchy (and v2) */
+  const char *path;             /* relative to the container's cgroup */
+};
+
 struct exec_opts
 {
   const char *id;
@@ -36,6 +43,9 @@ struct exec_opts
   int preserve_fds;
   bool detach;
   const char *pid_file;
+  bool ignore_paused;           /* exec into a frozen cgroup: waits for resume */
+  struct exec_cgroup *cgroups;
+  size_t n_cgroups;
 };
 
 /* Exit code of the process in *exit_code (foreground), 0 when detached.

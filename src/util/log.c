@@ -84,17 +84,20 @@ emit (const struct log_sink *sink, const char *level, const char *msg)
   cleanup_free char *esc = escape (msg);
   cleanup_free char *line = NULL;
   int fd = sink->fd >= 0 ? sink->fd : STDERR_FILENO;
+  /* Debug lines are for tools that parse runc's: on stderr too they keep
+   * logrus' shape (text or JSON), as runc --debug writes them. */
+  bool shaped = sink->fd >= 0 || strcmp (level, "debug") == 0;
   int r;
 
   if (esc == NULL)
     return;
   rfc3339_seconds (when, sizeof when);
-  if (sink->format == LOG_FORMAT_JSON && sink->fd >= 0)
+  if (sink->format == LOG_FORMAT_JSON && shaped)
     {
       if (asprintf (&line, "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n", level, esc, when) < 0)
         return;
     }
-  else if (sink->fd < 0)
+  else if (!shaped)
     {
       /* On stderr the message is for a person (and for podman, which
        * searches it for errno words): plain, unescaped text. */

@@ -12,12 +12,13 @@ load helpers
 @test "every command in ocirt --help has its own --help and appears in the README" {
 	ocirt_only "the README describes ocirt"
 	local verbs
-	verbs=$("$OCIRT" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF > 1 && $1 != "Commands:" {print $1}')
+	verbs=$("$OCIRT" --help | sed -n '/^COMMANDS:/,/^$/p' | awk 'NF > 1 && $1 != "COMMANDS:" && $1 !~ /,$/ {print $1}')
 	[[ -n $verbs ]]
 	for v in $verbs; do
 		run "$OCIRT" "$v" --help
 		assert_success
-		assert_output --partial "Usage: ocirt [global options] $v"
+		assert_output --partial "USAGE:
+   ocirt $v"
 		grep -q "\`$v" "$REPO/README.md" || fail "README.md does not mention \`$v\`"
 	done
 }
