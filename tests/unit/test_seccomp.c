@@ -773,8 +773,8 @@ test_send_notify_fd_errors (void **state)
   char longpath[200];
 
   assert_int_equal (seccomp_send_notify_fd ("/nonexistent/ocirt.sock", 0, "{}", &err), -1);
-  assert_string_equal (err->message, "connect to seccomp listener `/nonexistent/ocirt.sock`: "
-                       "no such file or directory");
+  assert_string_equal (err->message, "failed to connect with seccomp agent specified in the seccomp profile: "
+                       "linux.seccomp.listenerPath `/nonexistent/ocirt.sock`: no such file or directory");
   memset (longpath, 'a', sizeof longpath - 1);
   longpath[0] = '/';
   longpath[sizeof longpath - 1] = '\0';
