@@ -60,6 +60,14 @@ man: ocirt
 tests/tools/recvtty: tests/tools/recvtty.c src/linux/terminal.c src/linux/pathsafe.c src/util/error.c src/util/fs.c
 	$(CC) $(CFLAGS) -o $@ $^
 
+# Test helpers: a seccomp agent (listenerPath), and a raw syscall that runs
+# in any rootfs (static).
+tests/tools/seccomp_agent: tests/tools/seccomp_agent.c
+	$(CC) $(CFLAGS) -o $@ $<
+
+tests/tools/sysno: tests/tools/sysno.c
+	$(CC) $(CFLAGS) -static -o $@ $<
+
 install: ocirt ocirt-net
 	install -D -m 0755 ocirt $(DESTDIR)$(BINDIR)/ocirt
 	install -D -m 0755 ocirt-net $(DESTDIR)$(BINDIR)/ocirt-net
@@ -77,7 +85,7 @@ demo: deps-build
 	rootfs-tools/demo.sh
 
 check: deps-check
-	$(MAKE) all tests/tools/recvtty
+	$(MAKE) all tests/tools/recvtty tests/tools/seccomp_agent tests/tools/sysno
 	tests/run-all.sh
 
 bats: ocirt
@@ -99,7 +107,7 @@ bench: ocirt
 	tests/bench/bench.sh
 
 clean:
-	rm -f ocirt ocirt-net libocirt.a $(LIB_OBJ) $(CLI_OBJ) $(NET_OBJ) $(DEPS) $(UNIT_BIN) tests/tools/recvtty
+	rm -f ocirt ocirt-net libocirt.a $(LIB_OBJ) $(CLI_OBJ) $(NET_OBJ) $(DEPS) $(UNIT_BIN) tests/tools/recvtty tests/tools/seccomp_agent tests/tools/sysno
 	rm -rf tests/.work
 
 .PHONY: all unit man vmcheck fuzz stress install deps-build deps-check demo check bats bench clean

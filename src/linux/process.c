@@ -28,13 +28,16 @@ env_lookup (const struct oci_process *p, const char *name)
   return NULL;
 }
 
+/* Go's exec.LookPath test, which runc 1.1 uses: a file, not a directory,
+ * with some execute bit. Whether *this* user may run it is asked after
+ * (eaccess), so that its error is runc's too. */
 static int
-check_executable (const char *path)
+is_executable_file (const char *path)
 {
   struct stat st;
   if (stat (path, &st) < 0)
     return -1;
-  if (S_ISDIR (st.st_mode) || access (path, X_OK) < 0)
+  if (S_ISDIR (st.st_mode) || (st.st_mode & 0111) == 0)
     {
       errno = EACCES;
       return -1;
@@ -42,37 +45,60 @@ check_executable (const char *path)
   return 0;
 }
 
+/* args[0] through PATH, as Go's LookPath: an empty entry means ".", and a
+ * match in a relative entry is refused (Go's ErrDot, runc's error), since
+ * which file it is depends on the working directory. */
+static int
+search_path (const struct oci_process *p, const char *name, char **path, ocirt_error_t *err)
+{
+  const char *search = env_lookup (p, "PATH");
+  cleanup_free char *copy = strdup (search ? search : DEFAULT_PATH);
+  char *rest = copy;
+  if (copy == NULL)
+    return make_error (err, ENOMEM, "exec: \"%s\"", name);
+  for (char *dir = strsep (&rest, ":"); dir; dir = strsep (&rest, ":"))
+    {
+      cleanup_free char *candidate = NULL;
+      if (asprintf (&candidate, "%s/%s", *dir ? dir : ".", name) < 0)
+        return make_error (err, ENOMEM, "exec: \"%s\"", name);
+      if (is_executable_file (candidate) < 0)
+        continue;
+      if (candidate[0] != '/')
+        return make_error (err, 0, "exec: \"%s\": cannot run executable found relative to current directory",
+                           name);
+      *path = steal_pointer (&candidate);
+      return 0;
+    }
+  /* runc's wording, which podman turns into exit code 127. */
+  return make_error (err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+}
+
 int
 process_find_executable (const struct oci_process *p, char **path, ocirt_error_t *err)
 {
   const char *name = p->args[0];
+  cleanup_free char *found = NULL;
+  struct stat st;
 
-  if (strchr (name, '/'))
+  if (strchr (name, '/') == NULL)
     {
-      if (check_executable (name) < 0)
-        return make_error (err, errno, "exec \"%s\"", name);
-      *path = strdup (name);
-      return 0;
+      if (search_path (p, name, &found, err) < 0)
+        return -1;
     }
-
-  const char *search = env_lookup (p, "PATH");
-  if (search == NULL)
-    search = DEFAULT_PATH;
-  cleanup_free char *copy = strdup (search);
-  char *save = NULL;
-  for (char *dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
-    {
-      cleanup_free char *candidate = NULL;
-      if (asprintf (&candidate, "%s/%s", *dir ? dir : ".", name) < 0)
-        return make_error (err, errno, "exec \"%s\"", name);
-      if (check_executable (candidate) == 0)
-        {
-          *path = steal_pointer (&candidate);
-          return 0;
-        }
-    }
-  /* runc's wording, which podman turns into exit code 127. */
-  return make_error (err, ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+  else if (stat (name, &st) < 0)
+    return make_error (err, errno, "exec: \"%s\": stat %s", name, name);
+  else if (is_executable_file (name) < 0)
+    return make_error (err, errno, "exec: \"%s\"", name);
+  else if ((found = strdup (name)) == NULL)
+    return make_error (err, ENOMEM, "exec: \"%s\"", name);
+  /* Whether this user may execute it (runc's eaccess check): the caller
+   * has switched to the process user already, and an error here still
+   * reaches `create`, where after `start` only the container's stderr
+   * would see it. */
+  if (faccessat (AT_FDCWD, found, X_OK, AT_EACCESS) < 0)
+    return make_error (err, errno, "exec %s", found);
+  *path = steal_pointer (&found);
+  return 0;
 }
 
 /* HOME from the container's /etc/passwd for the process uid, else "/". */
@@ -188,11 +214,22 @@ process_set_user (const struct oci_user *u, ocirt_error_t *err)
 }
 
 int
-process_enter_cwd (const struct oci_process *p, ocirt_error_t *err)
+process_enter_cwd (const struct oci_process *p, bool *retry, ocirt_error_t *err)
 {
   char where[PATH_MAX];
   if (chdir (p->cwd) < 0)
-    return make_error (err, errno, "chdir to cwd (\"%s\") set in config.json failed", p->cwd);
+    {
+      /* As runc: a cwd root may not enter (a volume chowned to the user on
+       * a root_squash mount) gets a second try as the process user. */
+      if (retry && (errno == EACCES || errno == EPERM))
+        {
+          *retry = true;
+          return 0;
+        }
+      return make_error (err, errno, "chdir to cwd (\"%s\") set in config.json failed", p->cwd);
+    }
+  if (retry)
+    *retry = false;
   /* A cwd reached through an fd that points outside the container (a
    * /proc/self/fd/N magic link) is "unreachable" from its root: refuse it
    * rather than start the process outside (the CVE-2024-21626 class). */

@@ -14,9 +14,15 @@
 #include "../../oci/config.h"
 #include "../util/error.h"
 
-/* Resolve args[0] against PATH from the process env (or the default PATH).
- * Errors: `exec: "x": executable file not found in $PATH`,
- *         `exec "/bin/x": no such file or directory` / `permission denied`. */
+/* Resolve args[0] as runc 1.1 does (Go's exec.LookPath, then eaccess), so
+ * call it in process.cwd and as the process user: a relative path is taken
+ * from the working directory, PATH comes from the process env (or the
+ * default PATH). runc's errors, which podman maps to exit codes 127/126:
+ *   exec: "x": executable file not found in $PATH
+ *   exec: "x": cannot run executable found relative to current directory
+ *   exec: "./x": stat ./x: no such file or directory
+ *   exec: "/bin": permission denied            (a directory, no x bit)
+ *   exec /bin/x: permission denied             (not executable by the user) */
 int process_find_executable (const struct oci_process *p, char **path, ocirt_error_t *err);
 
 /* A NULL-terminated copy of process.env with HOME added when missing. */
@@ -29,8 +35,10 @@ int process_set_oom_score_adj (const struct oci_process *p, ocirt_error_t *err);
 /* setgroups, setresgid, setresuid, umask. */
 int process_set_user (const struct oci_user *u, ocirt_error_t *err);
 
-/* chdir(process.cwd), resolved in the new root. */
-int process_enter_cwd (const struct oci_process *p, ocirt_error_t *err);
+/* chdir(process.cwd), resolved in the new root, then check that it is
+ * inside it. With `retry`, a permission error is not one yet: *retry is set
+ * and the caller tries again (retry NULL) once it is the process user. */
+int process_enter_cwd (const struct oci_process *p, bool *retry, ocirt_error_t *err);
 
 /* Mark every fd >= 3 + preserve_fds close-on-exec, so no host fd (state dir,
  * /proc, sync socket) survives into the container (CVE-2024-21626 class). */

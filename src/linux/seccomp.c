@@ -7,12 +7,17 @@
 #include "seccomp.h"
 
 #include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
@@ -331,6 +336,33 @@ add_syscall_rule (scmp_filter_ctx ctx, const struct oci_seccomp_syscall *sc,
   return 0;
 }
 
+/* SCMP_ACT_NOTIFY, with runc's limits and wording. The init hands the
+ * listener fd to the runtime with a write(2) after the filter is in, and the
+ * runtime passes it on to the agent: a notified write would wait for an
+ * agent that never gets the fd, and so would every syscall under a notifying
+ * default action. */
+static int
+check_notify (const struct oci_seccomp *s, ocirt_error_t *err)
+{
+  static const char notify[] = "SCMP_ACT_NOTIFY";
+
+  if (strcmp (s->default_action, notify) == 0)
+    return make_error (err, 0, "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be used as default action");
+  for (size_t i = 0; i < s->n_syscalls; i++)
+    {
+      if (s->syscalls[i].action == NULL || strcmp (s->syscalls[i].action, notify) != 0)
+        continue;
+      for (size_t n = 0; n < s->syscalls[i].n_names; n++)
+        if (strcmp (s->syscalls[i].names[n], "write") == 0)
+          return make_error (err, 0, "linux.seccomp.syscalls[%zu].names[%zu]: SCMP_ACT_NOTIFY cannot be used "
+                             "for the write syscall", i, n);
+      if (s->listener_path == NULL || s->listener_path[0] == '\0')
+        return make_error (err, 0, "linux.seccomp.listenerPath: listenerPath is not set (syscalls[%zu] uses "
+                           "SCMP_ACT_NOTIFY)", i);
+    }
+  return 0;
+}
+
 int
 seccomp_prepare (const struct oci_seccomp *s, scmp_filter_ctx *out,
                  char ***warnings, ocirt_error_t *err)
@@ -345,6 +377,8 @@ seccomp_prepare (const struct oci_seccomp *s, scmp_filter_ctx *out,
   if (parse_action (s->default_action, s->has_default_errno_ret,
                     s->default_errno_ret, "linux.seccomp", "defaultAction",
                     "defaultErrnoRet", &default_action, err) < 0)
+    return -1;
+  if (check_notify (s, err) < 0)
     return -1;
 
   ctx = seccomp_init (default_action);
@@ -394,23 +428,241 @@ seccomp_uses_notify (const struct oci_seccomp *s)
   return false;
 }
 
+/* ---- the ENOSYS stub --------------------------------------------------
+ *
+ * A profile can only name the syscalls its author knew. With an errno
+ * default, a syscall added to the kernel later (clone3, close_range,
+ * openat2, ...) would fail with that errno, and glibc falls back to the
+ * older call only on ENOSYS. Like runc (libcontainer/seccomp/patchbpf), a
+ * short BPF program goes in front of libseccomp's: for each architecture of
+ * the profile, a syscall number above the highest one the profile names
+ * returns ENOSYS. libseccomp cannot express "every number above N", so the
+ * filter is exported and loaded with the stub by seccomp(2) directly. */
+
+#define X32_SYSCALL_BIT 0x40000000u
+/* The instructions a stub needs at most: per architecture, a check and a
+ * body of at most 8 (x86_64 with x32). */
+#define STUB_MAX (N_ELEMENTS (archs) * 9 + 1)
+
+/* runc: an "allow" default (ALLOW, LOG, TRACE: a tracer copes with new
+ * syscalls itself) needs no stub. */
+static bool
+default_is_permissive (uint32_t action)
+{
+  return action == SCMP_ACT_ALLOW || action == SCMP_ACT_LOG || (action & 0xffff0000u) == SCMP_ACT_TRACE (0);
+}
+
+/* The highest number among the names of the profile on `arch`, or -1. */
+static long
+last_syscall (const struct oci_seccomp *s, uint32_t arch)
+{
+  long last = -1;
+  for (size_t i = 0; i < s->n_syscalls; i++)
+    for (size_t n = 0; n < s->syscalls[i].n_names; n++)
+      {
+        /* Negative: a pseudo-number (not on this arch, multiplexed). */
+        int nr = seccomp_syscall_resolve_name_arch (arch, s->syscalls[i].names[n]);
+        if (nr >= 0 && nr > last)
+          last = nr;
+      }
+  return last;
+}
+
+static uint32_t
+arch_token (const char *name)
+{
+  for (size_t a = 0; a < N_ELEMENTS (archs); a++)
+    if (archs[a].supported && strcmp (archs[a].name, name) == 0)
+      return archs[a].token;
+  return 0;
+}
+
+static bool
+profile_has_arch (const struct oci_seccomp *s, uint32_t token)
+{
+  for (size_t i = 0; i < s->n_architectures; i++)
+    if (arch_token (s->architectures[i]) == token)
+      return true;
+  return false;
+}
+
+/* "ENOSYS if nr > last, else on to the profile's filter": the filter starts
+ * `to_main` instructions after the `ja`. */
+static size_t
+emit_range_check (struct sock_filter *p, size_t n, uint32_t last, size_t main_at)
+{
+  p[n] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JGT | BPF_K, last, 0, 1);
+  p[n + 1] = (struct sock_filter) BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+  p[n + 2] = (struct sock_filter) BPF_STMT (BPF_JMP | BPF_JA, 0);
+  p[n + 2].k = (uint32_t) (main_at - (n + 3));
+  return n + 3;
+}
+
+size_t
+seccomp_enosys_stub (const struct oci_seccomp *s, uint32_t default_action, struct sock_filter *p, size_t max)
+{
+  struct
+  {
+    uint32_t audit;
+    int64_t last, last_x32;
+  } sect[N_ELEMENTS (archs)];
+  size_t n_sect = 0, len = 0, n = 0;
+
+  if (default_is_permissive (default_action) || max < STUB_MAX)
+    return 0;
+  /* Only the profile's architectures, as runc: any other gets
+   * libseccomp's bad-arch action anyway. x32 shares x86_64's audit arch and
+   * is told apart by the X32 bit of the number. */
+  for (size_t i = 0; i < s->n_architectures; i++)
+    {
+      uint32_t t = arch_token (s->architectures[i]);
+      if (t == 0 || t == SCMP_ARCH_X32)
+        continue;
+      bool dup = false;
+      for (size_t k = 0; k < n_sect; k++)
+        dup = dup || sect[k].audit == t;
+      long last = last_syscall (s, t);
+      if (dup || last < 0)
+        continue;
+      sect[n_sect].audit = t;
+      sect[n_sect].last = last;
+      sect[n_sect].last_x32 = t == SCMP_ARCH_X86_64 && profile_has_arch (s, SCMP_ARCH_X32)
+                                  ? last_syscall (s, SCMP_ARCH_X32) : -1;
+      len += sect[n_sect].last_x32 >= 0 ? 9 : 5;
+      n_sect++;
+    }
+  if (profile_has_arch (s, SCMP_ARCH_X32) && !profile_has_arch (s, SCMP_ARCH_X86_64))
+    {
+      long last = last_syscall (s, SCMP_ARCH_X32);
+      if (last >= 0)
+        {
+          sect[n_sect].audit = AUDIT_ARCH_X86_64;
+          /* Native numbers are left to the profile's filter. */
+          sect[n_sect].last = UINT32_MAX;
+          sect[n_sect].last_x32 = last;
+          len += 9;
+          n_sect++;
+        }
+    }
+  if (n_sect == 0)
+    return 0;
+  len += 1;
+  p[n++] = (struct sock_filter) BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, arch));
+  for (size_t k = 0; k < n_sect; k++)
+    {
+      size_t body = sect[k].last_x32 >= 0 ? 8 : 4;
+      p[n++] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, sect[k].audit, 0, (uint8_t) body);
+      p[n++] = (struct sock_filter) BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr));
+      if (sect[k].last_x32 >= 0)
+        {
+          /* x32 numbers carry the bit: compare them with x32's last; a
+           * number without it is native x86_64 (or, in a profile without
+           * x86_64, above any x32 number: ENOSYS, as runc). */
+          p[n++] = (struct sock_filter) BPF_JUMP (BPF_JMP | BPF_JSET | BPF_K, X32_SYSCALL_BIT, 3, 0);
+          n = emit_range_check (p, n, (uint32_t) sect[k].last, len);
+          n = emit_range_check (p, n, (uint32_t) sect[k].last_x32, len);
+        }
+      else
+        n = emit_range_check (p, n, (uint32_t) sect[k].last, len);
+    }
+  return n == len ? n : 0;
+}
+
+/* seccomp(2) flags for the profile's `flags`, plus a listener for NOTIFY. */
+static unsigned int
+filter_flags (const struct oci_seccomp *s, bool notify)
+{
+  static const struct
+  {
+    const char *name;
+    unsigned int flag;
+  } map[] = {
+    { "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC },
+    { "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
+    { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
+#ifdef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+    { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV },
+#endif
+  };
+  unsigned int f = notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+  for (size_t i = 0; i < s->n_flags; i++)
+    for (size_t m = 0; m < N_ELEMENTS (map); m++)
+      if (strcmp (s->flags[i], map[m].name) == 0)
+        f |= map[m].flag;
+  /* TSYNC and a listener together need TSYNC_ESRCH (libseccomp does the
+   * same): the init is single-threaded, so the sync cannot fail. */
+  if ((f & SECCOMP_FILTER_FLAG_TSYNC) && (f & SECCOMP_FILTER_FLAG_NEW_LISTENER))
+    f |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+  return f;
+}
+
+/* libseccomp's program, as the raw sock_filter array it exports. */
+static struct sock_filter *
+export_filter (scmp_filter_ctx ctx, size_t room, size_t *len, ocirt_error_t *err)
+{
+  cleanup_close int fd = (int) syscall (SYS_memfd_create, "seccomp", MFD_CLOEXEC);
+  if (fd < 0)
+    {
+      make_error (err, errno, "export seccomp filter: memfd_create");
+      return NULL;
+    }
+  int rc = seccomp_export_bpf (ctx, fd);
+  if (rc < 0)
+    {
+      make_error (err, -rc, "export seccomp filter");
+      return NULL;
+    }
+  off_t size = lseek (fd, 0, SEEK_END);
+  if (size <= 0 || size % (off_t) sizeof (struct sock_filter))
+    {
+      make_error (err, EINVAL, "export seccomp filter: %lld bytes", (long long) size);
+      return NULL;
+    }
+  size_t n = (size_t) size / sizeof (struct sock_filter);
+  struct sock_filter *p = calloc (room + n, sizeof *p);
+  if (p == NULL)
+    {
+      make_error (err, ENOMEM, "export seccomp filter");
+      return NULL;
+    }
+  if (pread (fd, p + room, (size_t) size, 0) != size)
+    {
+      make_error (err, errno ? errno : EIO, "export seccomp filter: read");
+      free (p);
+      return NULL;
+    }
+  *len = n;
+  return p;
+}
+
 int
 seccomp_install (scmp_filter_ctx ctx, const struct oci_seccomp *s,
                  int *notify_fd_out, ocirt_error_t *err)
 {
-  int rc;
+  size_t len = 0;
+  uint32_t default_action = 0;
 
   *notify_fd_out = -1;
-  rc = seccomp_load (ctx);
+  cleanup_free struct sock_filter *p = export_filter (ctx, STUB_MAX, &len, err);
+  if (p == NULL)
+    return -1;
+  ocirt_error_t ignored = NULL;
+  /* seccomp_prepare validated it already. */
+  if (parse_action (s->default_action, s->has_default_errno_ret, s->default_errno_ret, "linux.seccomp",
+                    "defaultAction", "defaultErrnoRet", &default_action, &ignored) < 0)
+    error_release (&ignored);
+  /* The stub is built at the front of the room left for it, then the
+   * filter is moved up to follow it. */
+  size_t stub = seccomp_enosys_stub (s, default_action, p, STUB_MAX);
+  if (stub < STUB_MAX)
+    memmove (p + stub, p + STUB_MAX, len * sizeof *p);
+  struct sock_fprog prog = { .len = (unsigned short) (stub + len), .filter = p };
+  bool notify = seccomp_uses_notify (s);
+  long rc = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, filter_flags (s, notify), &prog);
   if (rc < 0)
-    return make_error (err, -rc, "load seccomp filter");
-  if (!seccomp_uses_notify (s))
-    return 0;
-  /* Negative when every NOTIFY rule was skipped (unknown names, or action
-   * equal to the default): there is then no listener to hand out. */
-  rc = seccomp_notify_fd (ctx);
-  if (rc >= 0)
-    *notify_fd_out = rc;
+    return make_error (err, errno, "load seccomp filter");
+  if (notify)
+    *notify_fd_out = (int) rc;
   return 0;
 }
 
@@ -556,8 +808,8 @@ send_with_fd (int sock, const char *data, size_t len, int fd)
   return n;
 }
 
-int
-seccomp_listener_connect (const char *listener_path, ocirt_error_t *err)
+static int
+listener_connect (const char *listener_path, ocirt_error_t *err)
 {
   cleanup_close int sock = -1;
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -573,12 +825,13 @@ seccomp_listener_connect (const char *listener_path, ocirt_error_t *err)
   if (sock < 0)
     return make_error (err, errno, "create unix socket");
   if (connect (sock, (struct sockaddr *) &addr, sizeof addr) < 0)
-    return make_error (err, errno, "connect to seccomp listener `%s`", listener_path);
+    return make_error (err, errno, "failed to connect with seccomp agent specified in the seccomp profile: "
+                       "linux.seccomp.listenerPath `%s`", listener_path);
   return steal_fd (&sock);
 }
 
-int
-seccomp_send_notify_fd_on (int sock, int notify_fd, const char *payload, ocirt_error_t *err)
+static int
+send_notify_fd_on (int sock, int notify_fd, const char *payload, ocirt_error_t *err)
 {
   size_t len, off;
   ssize_t n;
@@ -607,12 +860,25 @@ seccomp_send_notify_fd (const char *listener_path, int notify_fd,
                         const char *payload, ocirt_error_t *err)
 {
   /* One state per connection: the cleanup closes it. */
-  cleanup_close int sock = seccomp_listener_connect (listener_path, err);
+  cleanup_close int sock = listener_connect (listener_path, err);
   if (sock < 0)
     return -1;
-  if (seccomp_send_notify_fd_on (sock, notify_fd, payload, err) < 0)
+  if (send_notify_fd_on (sock, notify_fd, payload, err) < 0)
     return wrap_error (err, "seccomp listener `%s`", listener_path);
   return 0;
+}
+
+int
+seccomp_forward_listener (int pidfd, int remote_fd, const struct oci_seccomp *s, pid_t pid,
+                          const char *state_json, ocirt_error_t *err)
+{
+  cleanup_close int fd = (int) syscall (SYS_pidfd_getfd, pidfd, remote_fd, 0);
+  if (fd < 0)
+    return make_error (err, errno, "take the seccomp listener fd %d of pid %d", remote_fd, (int) pid);
+  cleanup_free char *payload = seccomp_listener_payload (s->listener_metadata, pid, state_json);
+  if (payload == NULL)
+    return make_error (err, errno, "seccomp listener payload");
+  return seccomp_send_notify_fd (s->listener_path, fd, payload, err);
 }
 
 const char *const *

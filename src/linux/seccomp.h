@@ -11,8 +11,10 @@
 #ifndef OCIRT_SECCOMP_H
 #define OCIRT_SECCOMP_H
 
+#include <linux/filter.h>
 #include <seccomp.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "../../oci/config.h"
@@ -38,7 +40,9 @@ int seccomp_prepare (const struct oci_seccomp *s, scmp_filter_ctx *out,
  * runtime must expect a listener fd and listenerPath matters. */
 bool seccomp_uses_notify (const struct oci_seccomp *s);
 
-/* Load the filter into the calling process. The caller guarantees that
+/* Load the filter into the calling process, behind runc's ENOSYS stub (see
+ * seccomp_enosys_stub), with seccomp(2) itself: the profile's flags, and
+ * SECCOMP_FILTER_FLAG_NEW_LISTENER when it uses SCMP_ACT_NOTIFY. The caller guarantees that
  * no_new_privs is already set or that CAP_SYS_ADMIN is still effective; the
  * filter does not set no_new_privs itself, so noNewPrivileges=false is
  * honoured.
@@ -48,6 +52,17 @@ bool seccomp_uses_notify (const struct oci_seccomp *s);
  * filtered: with noNewPrivileges it should be the last step before execve. */
 int seccomp_install (scmp_filter_ctx ctx, const struct oci_seccomp *s,
                      int *notify_fd_out, ocirt_error_t *err);
+
+/* Write into p (room for max instructions) the program runc puts in front
+ * of the filter: on each architecture of the profile, a syscall whose number
+ * is above the highest one the profile names returns ENOSYS, so that a
+ * syscall newer than the profile (clone3 in an older one) makes glibc fall
+ * back to the older call instead of failing with the default errno. None
+ * (0 returned) for a permissive default (ALLOW, LOG, TRACE) or a profile
+ * that names no syscall of its architectures. Returns the instruction
+ * count; the program jumps to the instruction right after its last. */
+size_t seccomp_enosys_stub (const struct oci_seccomp *s, uint32_t default_action,
+                            struct sock_filter *p, size_t max);
 
 /* The "container process state" of config-linux.md, as a malloc'd JSON
  * document:
@@ -63,15 +78,16 @@ char *seccomp_listener_payload (const char *metadata, pid_t pid,
  * seccomp_listener_payload) with notify_fd attached as SCM_RIGHTS to the
  * first sendmsg, and close the connection. notify_fd stays owned by the
  * caller. Run it in the runtime, not in the container: listenerPath is a
- * host path. */
-/* The two halves of seccomp_send_notify_fd, for the init: it must connect
- * while the host's paths still resolve (before pivot_root) and send once
- * the filter is loaded (just before exec). */
-int seccomp_listener_connect (const char *listener_path, ocirt_error_t *err);
-int seccomp_send_notify_fd_on (int sock, int notify_fd, const char *payload, ocirt_error_t *err);
-
+ * host path. A failed connect says, as runc does, "failed to connect with
+ * seccomp agent specified in the seccomp profile". */
 int seccomp_send_notify_fd (const char *listener_path, int notify_fd,
                             const char *payload, ocirt_error_t *err);
+
+/* The runtime's half of the hand-off (runc's): take fd `remote_fd` of the
+ * process behind `pidfd` (pidfd_getfd), and send it to the agent at
+ * s->listener_path with the container process state for `pid`. */
+int seccomp_forward_listener (int pidfd, int remote_fd, const struct oci_seccomp *s, pid_t pid,
+                              const char *state_json, ocirt_error_t *err);
 
 /* For `ocirt features` (features-linux.md). All lists are NULL-terminated
  * and static. Actions, operators and architectures are what this build of

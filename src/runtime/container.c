@@ -88,6 +88,8 @@ struct launch
   const int *stdio;               /* the shim's pipes for the init, or NULL */
   const char *console_socket;     /* where the pty master goes, or NULL */
   int preserve_fds;               /* --preserve-fds plus LISTEN_FDS */
+  pid_t cli_pid;                  /* the ocirt the caller started (not the
+                                     shim it forks): LISTEN_PID names it */
   bool tty_proxy;                 /* run in the foreground: keep the master */
   int tty_master;                 /* kept for the proxy, or -1 */
   bool cgroup_made;
@@ -101,6 +103,7 @@ static void
 launch_init (struct launch *l)
 {
   memset (l, 0, sizeof *l);
+  l->cli_pid = getpid ();
   l->root_fd = l->dir_fd = l->fifo_fd = l->proc_fd = l->sync_fd = l->pidfd = l->tty_master = l->cgroup_fd = -1;
   for (int i = 0; i < OCI_NS_COUNT; i++)
     l->ns.join_fd[i] = -1;
@@ -221,7 +224,8 @@ load_bundle (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
 }
 
 /* systemd socket activation, as runc passes it on: LISTEN_FDS=N with
- * LISTEN_PID naming us (the protocol's guard against inherited variables)
+ * LISTEN_PID naming us (the ocirt process the caller started, also when a
+ * shim forked from it does the create) (the protocol's guard against inherited variables)
  * means fds 3..3+N-1 are sockets for the container, which sees them with
  * LISTEN_FDS=N and LISTEN_PID=1 (it is its own pid 1). */
 static int
@@ -231,7 +235,7 @@ pass_listen_fds (struct launch *l, const struct create_opts *o, ocirt_error_t *e
   const char *for_pid = getenv ("LISTEN_PID");
   char *end;
   l->preserve_fds = o->preserve_fds;
-  if (v == NULL || *v == '\0' || for_pid == NULL || strtol (for_pid, NULL, 10) != (long) getpid ())
+  if (v == NULL || *v == '\0' || for_pid == NULL || strtol (for_pid, NULL, 10) != (long) l->cli_pid)
     return 0;
   long n = strtol (v, &end, 10);
   if (*end || n <= 0 || n > 65536)
@@ -470,6 +474,21 @@ adopt_forked_init (struct launch *l, pid_t init, ocirt_error_t *err)
   return 0;
 }
 
+/* The init's filter is in: its SCMP_ACT_NOTIFY listener goes to the agent,
+ * with the state as runc sends it (status "creating", the host pid). */
+static int
+forward_seccomp_listener (struct launch *l, int remote_fd, ocirt_error_t *err)
+{
+  struct container_state st = l->st;
+  st.pid = l->pid;
+  cleanup_free char *json = container_state_json (&st, STATUS_CREATING);
+  if (json == NULL)
+    return make_error (err, ENOMEM, "seccomp listener: state");
+  if (seccomp_forward_listener (l->pidfd, remote_fd, l->cfg->linux_->seccomp, l->pid, json, err) < 0)
+    return -1;
+  return sync_send (l->sync_fd, SYNC_SECCOMP_DONE, 0, NULL, err);
+}
+
 /* Parent's half of the handshake: put the init in its cgroup (unless
  * clone3 did) and give it its uid/gid maps, then let it set itself up and
  * wait for its verdict. */
@@ -504,6 +523,10 @@ configure_init (struct launch *l, ocirt_error_t *err)
           break;
         case SYNC_TERMINAL:
           if (receive_terminal (l->sync_fd, l->console_socket, &l->tty_master, err) < 0)
+            return -1;
+          break;
+        case SYNC_SECCOMP:
+          if (forward_seccomp_listener (l, msg.value, err) < 0)
             return -1;
           break;
         case SYNC_ERROR:

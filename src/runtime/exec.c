@@ -386,6 +386,24 @@ enter_cgroups (const struct exec_ctx *x, const struct exec_opts *o, pid_t pid, b
   return 0;
 }
 
+/* The exec'd process's filter is in: its SCMP_ACT_NOTIFY listener goes to
+ * the agent from here, where listenerPath is the host's path (runc sends
+ * the state of the running container with the new process's pid). */
+static int
+forward_seccomp_listener (struct exec_ctx *x, pid_t pid, int pidfd, int remote_fd, int sync_fd,
+                          ocirt_error_t *err)
+{
+  cleanup_close int own = pidfd < 0 ? (int) syscall (SYS_pidfd_open, pid, 0) : -1;
+  struct container_state st = x->st;
+  st.pid = pid;
+  cleanup_free char *json = container_state_json (&st, STATUS_RUNNING);
+  if (json == NULL)
+    return make_error (err, ENOMEM, "seccomp listener: state");
+  if (seccomp_forward_listener (pidfd >= 0 ? pidfd : own, remote_fd, x->cfg->linux_->seccomp, pid, json, err) < 0)
+    return -1;
+  return sync_send (sync_fd, SYNC_SECCOMP_DONE, 0, NULL, err);
+}
+
 /* Clone the process that joins the container; wait until it has exec'd
  * (the sync socket closes) or reports why it could not. With a terminal,
  * the pty master arrives first: it goes to --console-socket, or into
@@ -457,6 +475,8 @@ spawn (struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_p
         }
       if (msg.type == SYNC_TERMINAL)
         r = receive_terminal (sync_fd, o->console_socket, tty_master, err);
+      else if (msg.type == SYNC_SECCOMP)
+        r = forward_seccomp_listener (x, pid, pidfd, msg.value, sync_fd, err);
       else if (msg.type == SYNC_ERROR)
         {
           make_error (err, 0, "%s", payload);

@@ -7,10 +7,14 @@
  *   3. become root of the user namespace; new session
  *   4. oom_score_adj (needs the host /proc, so before the mounts)
  *   5. rootfs: mounts, /dev, hostname, pivot_root, sysctl, masked/ro paths
- *   6. resolve the executable and environment (errors still reach `create`)
- *   7. tell the parent we are ready; block on the exec fifo until `start`
- *   8. rlimits, user, capabilities, cwd, no_new_privs, fds, seccomp, exec
- * Steps 1-6 report failures to the parent; after 7 the parent has gone, so
+ *   6. environment, rlimits
+ *   7. runc's final sequence: fds marked close-on-exec, cwd (as root, and
+ *      again as the user if root could not), seccomp when it needs
+ *      CAP_SYS_ADMIN, user, capabilities, no_new_privs, the executable
+ *      resolved in cwd as the user, seccomp (the last setup syscall)
+ *   8. tell the parent we are ready; block on the exec fifo until `start`;
+ *      startContainer hooks (under the filter, as in runc); exec
+ * Steps 1-7 report failures to the parent; after 8 the parent has gone, so
  * failures go to the container's stderr.
  *
  * `ocirt exec` runs the same sequence with every namespace joined, no step 5,
@@ -42,12 +46,6 @@
 #include "../util/cleanup.h"
 #include "../util/signals.h"
 #include "../util/sync.h"
-
-struct exec_plan
-{
-  char *path;
-  char **env;
-};
 
 /* A pid namespace we unshared holds only our children: fork the init, tell
  * the parent its pid, and go. The init goes on with the sync socket. */
@@ -184,18 +182,12 @@ build_root (const struct init_args *a, ocirt_error_t *err)
   return rootfs_finalize (cfg, null_tree, err);
 }
 
-static int
-prepare_exec (const struct init_args *a, struct exec_plan *x, ocirt_error_t *err)
-{
-  if (process_find_executable (a->process, &x->path, err) < 0)
-    return -1;
-  x->env = process_build_env (a->process, err);
-  return x->env ? 0 : -1;
-}
-
 /* Block until `ocirt start` opens the fifo for reading. The fifo was opened
- * O_PATH before pivot_root; reopening it through the host /proc works from
- * inside the new root and with any uid the fifo's mode (0622) allows. */
+ * O_PATH before pivot_root; it is reopened, as runc does, through the
+ * container's own /proc (the host's is closed by now), which a process may
+ * always do for its own fds, with any uid the fifo's mode (0622) allows.
+ * This runs under the seccomp filter: open, write and close are calls every
+ * profile allows. */
 static int
 wait_for_start (const struct init_args *a, int *start_fd, ocirt_error_t *err)
 {
@@ -203,8 +195,8 @@ wait_for_start (const struct init_args *a, int *start_fd, ocirt_error_t *err)
   /* `run` has no fifo: it starts at once, so startContainer runs now. */
   if (a->fifo_fd < 0)
     return run_container_hooks (a, &a->cfg->hooks.start_container, "startContainer", STATUS_CREATED, err);
-  snprintf (path, sizeof path, "self/fd/%d", a->fifo_fd);
-  cleanup_close int fd = openat (a->proc_fd, path, O_WRONLY | O_CLOEXEC);
+  snprintf (path, sizeof path, "/proc/self/fd/%d", a->fifo_fd);
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return make_error (err, errno, "open exec fifo");
   /* startContainer runs once `start` has been called, in the container, and
@@ -226,51 +218,57 @@ wait_for_start (const struct init_args *a, int *start_fd, ocirt_error_t *err)
   return 0;
 }
 
-/* Load the filter; with SCMP_ACT_NOTIFY, hand its listener fd and our
- * state to the agent over the socket connected before pivot_root. */
+/* Load the filter. With SCMP_ACT_NOTIFY, its listener goes to the agent
+ * the way runc's does: we name the fd to the parent (a write, which is why
+ * NOTIFY may not name write), the parent takes it with pidfd_getfd and sends
+ * it to listenerPath as the host sees it, and says so (a read the agent can
+ * now answer). */
 static int
-load_seccomp (const struct init_args *a, int listener, pid_t host_pid, ocirt_error_t *err)
+load_seccomp (const struct init_args *a, ocirt_error_t *err)
 {
-  const struct oci_seccomp *sc = a->cfg->linux_->seccomp;
   int notify_fd = -1;
-  if (seccomp_install (a->seccomp, sc, &notify_fd, err) < 0)
+  if (seccomp_install (a->seccomp, a->cfg->linux_->seccomp, &notify_fd, err) < 0)
     return -1;
   if (notify_fd < 0)
     return 0;
-  /* The agent acts on the process from the host: the pid as the runtime
-   * sees it (runtime-spec), not 1. */
-  struct container_state st = {
-    .oci_version = a->cfg->oci_version, .id = (char *) a->id, .pid = host_pid,
-    .bundle = (char *) a->bundle, .rootfs = (char *) a->rootfs,
-  };
-  cleanup_free char *state = container_state_json (&st, STATUS_RUNNING);
-  cleanup_free char *payload = state ? seccomp_listener_payload (sc->listener_metadata, host_pid, state) : NULL;
-  int r = payload ? seccomp_send_notify_fd_on (listener, notify_fd, payload, err)
-                  : make_error (err, ENOMEM, "seccomp listener payload");
+  int r = sync_send_filtered (a->sync_fd, SYNC_SECCOMP, notify_fd, err) < 0
+          || sync_expect (a->sync_fd, SYNC_SECCOMP_DONE, NULL, err) < 0 ? -1 : 0;
   close (notify_fd);
-  close (listener);
   return r;
 }
 
-/* Our pid in the host's pid namespace, read through the host /proc while
- * we still hold it ("self" there resolves in the host's namespace). */
-static pid_t
-host_pid_of_self (const struct init_args *a)
+static int
+switch_user (const struct init_args *a, ocirt_error_t *err)
 {
-  char buf[32];
-  ssize_t n = a->proc_fd >= 0 ? readlinkat (a->proc_fd, "self", buf, sizeof buf - 1) : -1;
-  if (n <= 0)
-    return getpid ();
-  buf[n] = '\0';
-  return (pid_t) strtol (buf, NULL, 10);
+  /* Keep the permitted set across setuid, so the configured capabilities can
+   * still be applied to a non-root user afterwards. */
+  if (a->caps && prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return make_error (err, errno, "prctl PR_SET_KEEPCAPS");
+  if (process_set_user (&a->process->user, err) < 0)
+    return -1;
+  if (a->caps)
+    {
+      if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+        return make_error (err, errno, "prctl PR_SET_KEEPCAPS");
+      if (caps_apply (a->caps, NULL, err) < 0)
+        return -1;
+    }
+  return 0;
 }
 
+/* Everything between the finished rootfs and the wait for `start`, in
+ * runc's order. Every call a profile might not allow (close_range, getcwd,
+ * the executable's stat and access checks) is made before the filter: with
+ * no_new_privs it is the last setup syscall; without, it must precede the
+ * capability drop (loading needs CAP_SYS_ADMIN then), and only a cwd that
+ * needs the user's second try and the executable's lookup follow it, as in
+ * runc. */
 static int
-drop_privileges (const struct init_args *a, int listener, ocirt_error_t *err)
+finish_process (const struct init_args *a, char **path, ocirt_error_t *err)
 {
   const struct oci_process *p = a->process;
   bool nnp = p->no_new_privileges;
-  pid_t host_pid = host_pid_of_self (a);
+  bool cwd_again = false;
 
   /* The host's /proc must be gone before anything is resolved against the
    * container's cwd: a cwd of /proc/self/fd/<this fd> would otherwise put
@@ -280,31 +278,25 @@ drop_privileges (const struct init_args *a, int listener, ocirt_error_t *err)
   if (scheduling_apply (p, err) < 0
       || personality_apply (a->cfg->linux_ ? a->cfg->linux_->personality : NULL, err) < 0)
     return -1;
-  /* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN, which the
-   * capability drop below may remove: load it first then (as runc does). */
-  if (a->seccomp && !nnp && load_seccomp (a, listener, host_pid, err) < 0)
+  if (process_close_leaked_fds (a->preserve_fds, err) < 0)
     return -1;
-  /* Keep the permitted set across setuid, so the configured capabilities can
-   * still be applied to a non-root user afterwards. */
-  if (a->caps && prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-    return make_error (err, errno, "prctl PR_SET_KEEPCAPS");
-  if (process_set_user (&p->user, err) < 0)
+  /* As root first: a cwd only root can enter still works for the user. */
+  if (process_enter_cwd (p, &cwd_again, err) < 0)
     return -1;
-  if (a->caps)
-    {
-      if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-        return make_error (err, errno, "prctl PR_SET_KEEPCAPS");
-      if (caps_apply (a->caps, NULL, err) < 0)
-        return -1;
-    }
-  if (process_enter_cwd (p, err) < 0)
+  if (a->seccomp && !nnp && load_seccomp (a, err) < 0)
+    return -1;
+  if (switch_user (a, err) < 0)
+    return -1;
+  if (cwd_again && process_enter_cwd (p, NULL, err) < 0)
     return -1;
   if (nnp && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return make_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
-  if (process_close_leaked_fds (a->preserve_fds, err) < 0)
+  /* In cwd and as the user, as runc: a relative command is found in the
+   * working directory, and one the user cannot run fails here, where the
+   * error still reaches the caller. */
+  if (process_find_executable (p, path, err) < 0)
     return -1;
-  /* The filter goes last, so that no setup syscall has to be allowed by it. */
-  if (a->seccomp && nnp && load_seccomp (a, listener, host_pid, err) < 0)
+  if (a->seccomp && nnp && load_seccomp (a, err) < 0)
     return -1;
   return 0;
 }
@@ -372,7 +364,8 @@ void
 container_init (const struct init_args *a)
 {
   ocirt_error_t err = NULL;
-  struct exec_plan x = { 0 };
+  cleanup_free char *path = NULL;
+  char **env = NULL;
   int start_fd = -1;
 
   /* First, while every fd is still open: the shim hands over the pipes. */
@@ -395,10 +388,6 @@ container_init (const struct init_args *a)
     fail (a, true, -1, err);
   if (enter_namespaces (a, &err) < 0 || (!a->exec && request_runtime_hooks (a, &err) < 0))
     fail (a, true, -1, err);
-  int listener_fd = -1;
-  if (a->seccomp && a->cfg->linux_ && seccomp_uses_notify (a->cfg->linux_->seccomp)
-      && (listener_fd = seccomp_listener_connect (a->cfg->linux_->seccomp->listener_path, &err)) < 0)
-    fail (a, true, -1, err);
   if (!a->exec)
     {
       if (process_set_oom_score_adj (a->process, &err) < 0 || build_root (a, &err) < 0)
@@ -408,34 +397,21 @@ container_init (const struct init_args *a)
     fail (a, true, -1, err);
   /* rlimits while the parent still waits, as runc sets them at its ready
    * handshake: a limit the kernel refuses fails `create` (podman maps its
-   * "operation not permitted" to 126), not the container after `start`. */
-  if (prepare_exec (a, &x, &err) < 0
-      || rlimits_apply (a->process->rlimits, a->process->n_rlimits, &err) < 0)
+   * "operation not permitted" to 126), not the container after `start`.
+   * HOME comes from the container's /etc/passwd, read while still root. */
+  if ((env = process_build_env (a->process, &err)) == NULL
+      || rlimits_apply (a->process->rlimits, a->process->n_rlimits, &err) < 0
+      || finish_process (a, &path, &err) < 0)
     fail (a, true, -1, err);
-  /* The listener path is a host path: connect while it still resolves. For
-   * the init that is now (after pivot_root it would not); exec is already
-   * in the container's mount namespace, so it uses the path as given there. */
-  int listener = -1;
-  const struct oci_seccomp *sc = a->cfg->linux_ ? a->cfg->linux_->seccomp : NULL;
-  if (a->seccomp && seccomp_uses_notify (sc) && (listener = listener_fd) < 0)
+  if (!a->exec)
     {
-      make_error (&err, 0, "linux.seccomp.listenerPath: not connected");
-      fail (a, true, -1, err);
-    }
-  if (a->exec)
-    {
-      if (drop_privileges (a, listener, &err) < 0)
-        fail (a, true, -1, err);
-    }
-  else
-    {
-      if (sync_send (a->sync_fd, SYNC_READY, 0, NULL, &err) < 0)
+      if (sync_send_filtered (a->sync_fd, SYNC_READY, 0, &err) < 0)
         _exit (255);
-      if (wait_for_start (a, &start_fd, &err) < 0 || drop_privileges (a, listener, &err) < 0)
+      if (wait_for_start (a, &start_fd, &err) < 0)
         fail (a, false, start_fd, err);
     }
   signals_reset_for_exec ();
-  execve (x.path, a->process->args, x.env);
-  make_error (&err, errno, "exec \"%s\"", x.path);
+  execve (path, a->process->args, env);
+  make_error (&err, errno, "exec %s", path);
   fail (a, a->exec, start_fd, err);
 }

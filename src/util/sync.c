@@ -2,6 +2,7 @@
 #include "sync.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -65,6 +66,17 @@ sync_send (int fd, enum sync_type type, int32_t value, const char *payload,
   return 0;
 }
 
+static int write_all (int fd, const void *buf, size_t len);
+
+int
+sync_send_filtered (int fd, enum sync_type type, int32_t value, ocirt_error_t *err)
+{
+  struct sync_msg msg = { .type = type, .value = value, .len = 0 };
+  if (write_all (fd, &msg, sizeof msg) < 0)
+    return make_error (err, errno, "sync: send message %d", type);
+  return 0;
+}
+
 int
 sync_recv (int fd, struct sync_msg *msg, char **payload, ocirt_error_t *err)
 {
@@ -87,12 +99,39 @@ sync_recv (int fd, struct sync_msg *msg, char **payload, ocirt_error_t *err)
   return 0;
 }
 
+/* write(2) of the whole buffer, for a sender under a seccomp filter. */
+static int
+write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0)
+    {
+      ssize_t w = write (fd, p, len);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return -1;
+      p += w;
+      len -= (size_t) w;
+    }
+  return 0;
+}
+
 void
 sync_send_error (int fd, ocirt_error_t err)
 {
   ocirt_error_t ignored = NULL;
-  sync_send (fd, SYNC_ERROR, err ? err->errno_value : 0,
-             err ? err->message : "unknown error", &ignored);
+  const char *text = err ? err->message : "unknown error";
+  if (sync_send (fd, SYNC_ERROR, err ? err->errno_value : 0, text, &ignored) < 0 && ignored->errno_value != EPIPE)
+    {
+      /* The child's seccomp filter may refuse send(2) but not write(2);
+       * SIGPIPE is ignored so a parent that has gone cannot kill us. */
+      size_t plen = strnlen (text, SYNC_PAYLOAD_MAX);
+      struct sync_msg msg = { .type = SYNC_ERROR, .value = err ? err->errno_value : 0, .len = (uint32_t) plen };
+      signal (SIGPIPE, SIG_IGN);
+      if (write_all (fd, &msg, sizeof msg) == 0)
+        write_all (fd, text, plen);
+    }
   error_release (&ignored);
 }
 

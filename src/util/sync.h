@@ -25,6 +25,10 @@ enum sync_type
   SYNC_HOOKS_DONE,   /* parent -> child: they succeeded, go on */
   SYNC_TERMINAL,     /* child -> parent: the pty master follows (SCM_RIGHTS) */
   SYNC_TERMINAL_DONE, /* parent -> child: the master is placed and sized */
+  SYNC_SECCOMP,      /* child -> parent: the filter is in; value is the fd
+                        number of its SCMP_ACT_NOTIFY listener, which the
+                        parent takes with pidfd_getfd for the agent */
+  SYNC_SECCOMP_DONE, /* parent -> child: the agent has it */
 };
 
 struct sync_msg
@@ -36,6 +40,11 @@ struct sync_msg
 
 int sync_send (int fd, enum sync_type type, int32_t value, const char *payload,
                ocirt_error_t *err);
+
+/* sync_send for a child under its seccomp filter: a header without payload,
+ * in one write(2), the call every profile allows (runc's init syncs with
+ * write too, which is why SCMP_ACT_NOTIFY may not name it). */
+int sync_send_filtered (int fd, enum sync_type type, int32_t value, ocirt_error_t *err);
 
 /* Receive one message. The payload (if any) is returned NUL-terminated in
  * *payload (malloc'd). EOF is reported as an error "peer exited". */

@@ -122,7 +122,7 @@ ocirt_says() {
 	make_bundle -- /bin/nope
 	create_fails
 	assert_output --partial "no such file or directory"
-	ocirt_says 'exec "/bin/nope": no such file or directory'
+	ocirt_says 'exec: "/bin/nope": stat /bin/nope: no such file or directory'
 }
 
 @test "create fails with 'permission denied' for a file that is not executable" {
@@ -131,7 +131,7 @@ ocirt_says() {
 	chmod 0644 "$BUNDLE/rootfs/not-executable"
 	create_fails
 	assert_output --partial "permission denied"
-	ocirt_says 'exec "/not-executable": permission denied'
+	ocirt_says 'exec: "/not-executable": permission denied'
 }
 
 @test "create fails when a mount fails and names the mount" {

@@ -34,6 +34,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <linux/seccomp.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -190,7 +191,43 @@ scenario_errno_default (const char *arg)
   CHILD_CHECK (sys_errno (SYS_unlinkat, AT_FDCWD, (long) "/tmp/ocirt-never", 0) == ENOSPC);
   /* Own rule without errnoRet: EPERM. */
   CHILD_CHECK (sys_errno (SYS_getpgid, 0, 0, 0) == EPERM);
+  /* Above unlinkat (263), the highest number named: runc's ENOSYS stub. */
+  CHILD_CHECK (sys_errno (435 /* clone3 */, 0, 0, 0) == ENOSYS);
+  CHILD_CHECK (sys_errno (100000, 0, 0, 0) == ENOSYS);
   return 0;
+}
+
+/* When runc puts its ENOSYS stub in front of the filter, and when not. */
+static void
+test_enosys_stub_only_for_a_denying_default (void **state)
+{
+  (void) state;
+  char *names[] = { "read", "mkdir" };
+  struct oci_seccomp_syscall rules[] = {
+    { .names = names, .n_names = N (names), .action = "SCMP_ACT_ALLOW" },
+  };
+  char *x86_64[] = { "SCMP_ARCH_X86_64" };
+  char *with_x32[] = { "SCMP_ARCH_X86_64", "SCMP_ARCH_X32" };
+  struct oci_seccomp s = { .default_action = "SCMP_ACT_ERRNO", .architectures = x86_64,
+                           .n_architectures = 1, .syscalls = rules, .n_syscalls = 1 };
+  struct sock_filter p[256];
+
+  /* ld arch; jeq x86_64; ld nr; jgt 83 (mkdir); ret ENOSYS; ja filter */
+  assert_int_equal (seccomp_enosys_stub (&s, SCMP_ACT_ERRNO (EPERM), p, N (p)), 6);
+  assert_int_equal (p[3].k, 83);
+  assert_int_equal (p[4].k, SECCOMP_RET_ERRNO | ENOSYS);
+  assert_int_equal (p[5].k, 0);
+  /* x32 numbers (with bit 30) are compared with x32's highest. */
+  s.architectures = with_x32;
+  s.n_architectures = 2;
+  assert_int_equal (seccomp_enosys_stub (&s, SCMP_ACT_KILL_PROCESS, p, N (p)), 10);
+  assert_int_equal (p[7].k, 0x40000000u + 83);
+  /* A permissive default, or a profile without architectures: none. */
+  assert_int_equal (seccomp_enosys_stub (&s, SCMP_ACT_ALLOW, p, N (p)), 0);
+  assert_int_equal (seccomp_enosys_stub (&s, SCMP_ACT_LOG, p, N (p)), 0);
+  assert_int_equal (seccomp_enosys_stub (&s, SCMP_ACT_TRACE (1), p, N (p)), 0);
+  s.n_architectures = 0;
+  assert_int_equal (seccomp_enosys_stub (&s, SCMP_ACT_ERRNO (EPERM), p, N (p)), 0);
 }
 
 static void
@@ -773,8 +810,8 @@ test_send_notify_fd_errors (void **state)
   char longpath[200];
 
   assert_int_equal (seccomp_send_notify_fd ("/nonexistent/ocirt.sock", 0, "{}", &err), -1);
-  assert_string_equal (err->message, "connect to seccomp listener `/nonexistent/ocirt.sock`: "
-                       "no such file or directory");
+  assert_string_equal (err->message, "failed to connect with seccomp agent specified in the seccomp profile: "
+                       "linux.seccomp.listenerPath `/nonexistent/ocirt.sock`: no such file or directory");
   memset (longpath, 'a', sizeof longpath - 1);
   longpath[0] = '/';
   longpath[sizeof longpath - 1] = '\0';
@@ -1134,6 +1171,7 @@ main (int argc, char **argv)
 
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_errno_default_with_allow_list),
+    cmocka_unit_test (test_enosys_stub_only_for_a_denying_default),
     cmocka_unit_test (test_kill_process_kills_with_sigsys),
     cmocka_unit_test (test_filter_does_not_set_no_new_privs),
     cmocka_unit_test (test_args_ne_and_masked_eq),
