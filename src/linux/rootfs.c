@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "../util/cleanup.h"
+#include "../util/fs.h"
 #include "../util/mountinfo.h"
 #include "mounts.h"
 
@@ -222,6 +224,48 @@ rootfs_prepare (const struct oci_config *cfg, const char *rootfs, const struct r
   return open_host_null (cfg, null_tree, err);
 }
 
+/* --no-pivot leaves the host's mounts under the chroot, in the container's
+ * mount namespace. The kernel lets a new user namespace mount a fresh proc
+ * or sysfs only where a full one is already visible in its mount namespace,
+ * and the host's are, although the chroot hides them: with `unshare -mrpf`
+ * a container could mount a bare /proc, without its masked paths. As runc
+ * does, detach every full proc and sysfs mount outside the rootfs first,
+ * or cover it with a tmpfs where detaching is refused. cwd is the rootfs. */
+static int
+hide_host_pseudo_fs (ocirt_error_t *err)
+{
+  cleanup_free char *text = NULL;
+  char rootfs[PATH_MAX];
+  size_t len = 0, rl;
+  struct mountinfo_entry e;
+
+  if (getcwd (rootfs, sizeof rootfs) == NULL)
+    return make_error (err, errno, "getcwd of the rootfs");
+  rl = strlen (rootfs);
+  if (read_file_at (AT_FDCWD, "/proc/self/mountinfo", 64 << 20, &text, &len, err) < 0)
+    return -1;
+  for (char *cursor = text; mountinfo_next (&cursor, &e);)
+    {
+      bool pseudo = strcmp (e.fstype, "proc") == 0 || strcmp (e.fstype, "sysfs") == 0;
+      bool inside = strncmp (e.mount_point, rootfs, rl) == 0
+                    && (e.mount_point[rl] == '/' || e.mount_point[rl] == '\0' || rl == 1);
+      if (!pseudo || strcmp (e.root, "/") != 0 || inside)
+        continue;
+      /* Not to the host: the detach must stay in this namespace. */
+      if (mount (NULL, e.mount_point, NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        {
+          if (errno == ENOENT) /* under one detached already */
+            continue;
+          return make_error (err, errno, "make \"%s\" a slave", e.mount_point);
+        }
+      if (umount2 (e.mount_point, MNT_DETACH) == 0)
+        continue;
+      if ((errno != EINVAL && errno != EPERM) || mount ("tmpfs", e.mount_point, "tmpfs", 0, NULL) < 0)
+        return make_error (err, errno, "hide the host's \"%s\" from the container", e.mount_point);
+    }
+  return 0;
+}
+
 int
 rootfs_pivot (const char *rootfs, bool no_pivot, ocirt_error_t *err)
 {
@@ -233,6 +277,8 @@ rootfs_pivot (const char *rootfs, bool no_pivot, ocirt_error_t *err)
     return make_error (err, errno, "chdir to rootfs \"%s\"", rootfs);
   if (no_pivot)
     {
+      if (hide_host_pseudo_fs (err) < 0)
+        return wrap_error (err, "--no-pivot");
       /* "." is the rootfs mount: rootfs itself may be relative. */
       if (mount (".", "/", NULL, MS_MOVE, NULL) < 0)
         return make_error (err, errno, "move rootfs \"%s\" to \"/\"", rootfs);

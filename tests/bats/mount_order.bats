@@ -136,6 +136,23 @@ join_netns_with_userns() {
 	assert_line --index 2 pid1
 }
 
+# A new user namespace may mount a fresh proc only where a full one is
+# visible in its mount namespace. With --no-pivot the host's /proc is still
+# there under the chroot; runc 1.1.5 detaches the host's full proc and sysfs
+# mounts before the chroot, so this fails as it does under pivot_root.
+@test "--no-pivot: an unprivileged user namespace cannot mount a bare /proc, as in runc" {
+	make_bundle -- unshare -mrpf sh -c 'mount -t proc none /proc && echo bare-proc-mounted'
+	update_config '.process.capabilities.bounding += ["CAP_SETFCAP"]
+		| .process.capabilities.permitted += ["CAP_SETFCAP"]'
+	try run --no-pivot --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --partial "mount: permission denied"
+	refute_output --partial bare-proc-mounted
+	# The host's /proc and /sys are untouched by what the container's mount
+	# namespace detached.
+	[[ -r /proc/self/mountinfo && -d /sys/fs/cgroup/pids ]]
+}
+
 @test "in a user namespace, a missing bind source fails create naming it, and leaves nothing behind" {
 	make_bundle -- true
 	userns_config
