@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "../util/cleanup.h"
+#include "../util/fs.h"
 #include "../util/mountinfo.h"
 #include "mounts.h"
 #include "procfs.h"
@@ -40,14 +41,14 @@
 static int
 make_parent_private (const char *rootfs, ocirt_error_t *err)
 {
-  cleanup_free char *mi = mounts_read_proc_file ("/proc/self/mountinfo");
+  cleanup_free char *mi = NULL;
   const char *best = NULL;
   size_t best_len = 0;
   bool best_shared = false;
   struct mountinfo_entry e;
 
-  if (mi == NULL)
-    return make_error (err, errno, "read /proc/self/mountinfo");
+  if (read_file_at (AT_FDCWD, "/proc/self/mountinfo", PROC_FILE_MAX, &mi, NULL, err) < 0)
+    return -1;
   /* The last, longest mount point that is the rootfs or above it. */
   for (char *cur = mi; mountinfo_next (&cur, &e);)
     {
