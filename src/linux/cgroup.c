@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "../util/cleanup.h"
+#include "../util/fs.h"
 #include "../util/mountinfo.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -266,48 +267,6 @@ cgroup_layout_parse (const char *mountinfo, struct cgroup_layout *l, ocirt_error
   return 0;
 }
 
-static char *
-read_whole_file (const char *path, ocirt_error_t *err)
-{
-  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
-  cleanup_free char *buf = NULL;
-  size_t cap = 16384, len = 0;
-
-  if (fd < 0)
-    {
-      make_error (err, errno, "open \"%s\"", path);
-      return NULL;
-    }
-  buf = malloc (cap);
-  if (buf == NULL)
-    abort ();
-  for (;;)
-    {
-      ssize_t r;
-
-      if (len + 1 >= cap)
-        {
-          char *nb = realloc (buf, cap *= 2);
-          if (nb == NULL)
-            abort ();
-          buf = nb;
-        }
-      r = read (fd, buf + len, cap - len - 1);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        {
-          make_error (err, errno, "read \"%s\"", path);
-          return NULL;
-        }
-      if (r == 0)
-        break;
-      len += (size_t) r;
-    }
-  buf[len] = '\0';
-  return steal_pointer (&buf);
-}
-
 int
 cgroup_layout_load (struct cgroup_layout *l, ocirt_error_t *err)
 {
@@ -324,8 +283,7 @@ cgroup_layout_load (struct cgroup_layout *l, ocirt_error_t *err)
       l->n = 1;
       return 0;
     }
-  mi = read_whole_file ("/proc/self/mountinfo", err);
-  if (mi == NULL)
+  if (read_file_at (AT_FDCWD, "/proc/self/mountinfo", PROC_FILE_MAX, &mi, NULL, err) < 0)
     return wrap_error (err, "discover cgroup hierarchies");
   if (cgroup_layout_parse (mi, l, err) < 0)
     return -1;
@@ -517,8 +475,7 @@ read_pids_in (const char *dir, pid_t **pids, size_t *n, ocirt_error_t *err)
 
   if (join (p, sizeof p, dir, "cgroup.procs") < 0)
     return make_error (err, ENAMETOOLONG, "cgroup path \"%s\"", dir);
-  text = read_whole_file (p, err);
-  if (text == NULL)
+  if (read_file_at (AT_FDCWD, p, PROC_FILE_MAX, &text, NULL, err) < 0)
     return -1;
   return cgroup_parse_pids (text, pids, n, err);
 }

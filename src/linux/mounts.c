@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "../util/cleanup.h"
+#include "../util/fs.h"
 #include "../util/mountinfo.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
@@ -236,49 +237,6 @@ mounts_propagation (const char *name)
 {
   const struct mount_option *opt = find_option (name);
   return opt && opt->kind == OPT_PROPAGATION ? opt->value : 0;
-}
-
-/* ---- paths ----------------------------------------------------------- */
-
-
-
-
-char *
-mounts_read_proc_file (const char *path)
-{
-  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
-  size_t len = 0, cap = 8192;
-  char *buf = NULL;
-
-  if (fd < 0)
-    return NULL;
-  for (;;)
-    {
-      ssize_t r;
-      if (len + 1 >= cap || buf == NULL)
-        {
-          char *nb = realloc (buf, cap *= 2);
-          if (nb == NULL)
-            {
-              free (buf);
-              return NULL;
-            }
-          buf = nb;
-        }
-      r = read (fd, buf + len, cap - len - 1);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        {
-          free (buf);
-          return NULL;
-        }
-      if (r == 0)
-        break;
-      len += (size_t) r;
-    }
-  buf[len] = '\0';
-  return buf;
 }
 
 /* ---- mount primitives ------------------------------------------------ */
@@ -555,13 +513,14 @@ static int
 mount_cgroup_v1 (struct rootfs_ctx *c, int tmpfd, const char *rel, const struct mount_opts *o,
                  ocirt_error_t *err)
 {
-  cleanup_free char *mountinfo = mounts_read_proc_file ("/proc/self/mountinfo");
-  cleanup_free char *cgroups = mounts_read_proc_file ("/proc/self/cgroup");
+  cleanup_free char *mountinfo = NULL;
+  cleanup_free char *cgroups = NULL;
   cleanup_free char *used = NULL;
   size_t n_cg = 0;
 
-  if (mountinfo == NULL || cgroups == NULL)
-    return make_error (err, errno, "read /proc/self/mountinfo and /proc/self/cgroup");
+  if (read_file_at (AT_FDCWD, "/proc/self/mountinfo", PROC_FILE_MAX, &mountinfo, NULL, err) < 0
+      || read_file_at (AT_FDCWD, "/proc/self/cgroup", PROC_FILE_MAX, &cgroups, NULL, err) < 0)
+    return -1;
   for (char *p = cgroups; *p; p++)
     n_cg += *p == '\n';
   used = calloc (n_cg + 1, 1);
@@ -656,11 +615,13 @@ mount_cgroup (struct rootfs_ctx *c, const struct oci_mount *m, const char *rel,
         return finish_mount (c, rel, o, false, O_DIRECTORY, err);
       if (errno != EPERM)
         return make_error (err, errno, "mount \"cgroup2\" on \"%s/%s\"", c->rootfs, rel);
-      cleanup_free char *cg = mounts_read_proc_file ("/proc/self/cgroup");
+      cleanup_free char *cg = NULL;
       cleanup_free char *host = NULL;
-      char *path = cg ? strstr (cg, "0::") : NULL;
+      if (read_file_at (AT_FDCWD, "/proc/self/cgroup", PROC_FILE_MAX, &cg, NULL, err) < 0)
+        return -1;
+      char *path = strstr (cg, "0::");
       if (path == NULL)
-        return make_error (err, errno ? errno : ENOENT, "read /proc/self/cgroup");
+        return make_error (err, ENOENT, "read /proc/self/cgroup");
       path[strcspn (path, "\n")] = '\0';
       if (asprintf (&host, CGROUP_ROOT "%s", path + 3) < 0)
         return make_error (err, ENOMEM, "mount cgroup");

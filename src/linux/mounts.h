@@ -24,8 +24,6 @@ struct rootfs_ctx
   bool has_cgroupns;
 };
 
-/* The whole of a /proc file, malloc'd and NUL-terminated; NULL with errno. */
-char *mounts_read_proc_file (const char *path);
 
 /* MS_BIND|MS_REMOUNT of the mount fd is on, keeping the flags the kernel
  * locked in a user namespace unless `cleared` asks to drop them. */

@@ -15,6 +15,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "procfs.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -186,7 +187,7 @@ ns_clone_init (struct ns_plan *plan, int *pidfd, int cgroup_fd, bool *in_cgroup,
 }
 
 static int
-write_time_offsets (const struct oci_linux *lx, ocirt_error_t *err)
+write_time_offsets (const struct oci_linux *lx, int proc_fd, ocirt_error_t *err)
 {
   char buf[128];
   int len = 0;
@@ -204,8 +205,8 @@ write_time_offsets (const struct oci_linux *lx, ocirt_error_t *err)
   while (*line)
     {
       char *nl = strchr (line, '\n');
-      if (write_file_at (AT_FDCWD, "/proc/self/timens_offsets", line,
-                         (size_t) (nl - line + 1), err) < 0)
+      if (procfs_write_file (proc_fd, "self/timens_offsets", line, (size_t) (nl - line + 1),
+                             "/proc/self/timens_offsets", err) < 0)
         return wrap_error (err, "linux.timeOffsets");
       line = nl + 1;
     }
@@ -213,7 +214,7 @@ write_time_offsets (const struct oci_linux *lx, ocirt_error_t *err)
 }
 
 int
-ns_join_and_unshare (const struct ns_plan *plan, const struct oci_linux *lx,
+ns_join_and_unshare (const struct ns_plan *plan, const struct oci_linux *lx, int proc_fd,
                      ocirt_error_t *err)
 {
   /* user first: joining it grants the capabilities the other setns() calls
@@ -234,12 +235,12 @@ ns_join_and_unshare (const struct ns_plan *plan, const struct oci_linux *lx,
   if (plan->unshare_flags && unshare (plan->unshare_flags) < 0)
     return make_error (err, errno, "unshare the new namespaces");
   if ((plan->unshare_flags & CLONE_NEWTIME) && lx)
-    return write_time_offsets (lx, err);
+    return write_time_offsets (lx, proc_fd, err);
   return 0;
 }
 
 static int
-write_map (pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n,
+write_map (int proc_fd, pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n,
            ocirt_error_t *err)
 {
   char path[64];
@@ -251,17 +252,17 @@ write_map (pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n
     len += (size_t) sprintf (buf + len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
   snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
   /* The kernel accepts a map only in a single write. */
-  if (write_file_at (AT_FDCWD, path, buf, len, err) < 0)
+  if (procfs_write_file (proc_fd, path + strlen ("/proc/"), buf, len, path, err) < 0)
     return wrap_error (err, "linux.%s", strcmp (file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
   return 0;
 }
 
 int
-ns_write_id_maps (pid_t pid, const struct oci_linux *lx, ocirt_error_t *err)
+ns_write_id_maps (pid_t pid, const struct oci_linux *lx, int proc_fd, ocirt_error_t *err)
 {
-  if (lx->n_uid_mappings && write_map (pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0)
+  if (lx->n_uid_mappings && write_map (proc_fd, pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0)
     return -1;
-  if (lx->n_gid_mappings && write_map (pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0)
+  if (lx->n_gid_mappings && write_map (proc_fd, pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0)
     return -1;
   return 0;
 }

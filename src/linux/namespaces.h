@@ -66,10 +66,11 @@ pid_t ns_clone_init (struct ns_plan *plan, int *pidfd, int cgroup_fd, bool *in_c
 
 /* Child: join the namespaces given by path (user first, so that the others
  * are joined with the capabilities it grants), then unshare the late ones. */
-int ns_join_and_unshare (const struct ns_plan *plan, const struct oci_linux *lx,
+int ns_join_and_unshare (const struct ns_plan *plan, const struct oci_linux *lx, int proc_fd,
                          ocirt_error_t *err);
 
-/* Parent: write /proc/<pid>/{uid_map,gid_map} from the config. */
-int ns_write_id_maps (pid_t pid, const struct oci_linux *lx, ocirt_error_t *err);
+/* Parent: write /proc/<pid>/{uid_map,gid_map} from the config, through
+ * proc_fd (procfs_open). */
+int ns_write_id_maps (pid_t pid, const struct oci_linux *lx, int proc_fd, ocirt_error_t *err);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "procfs.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -159,8 +160,14 @@ process_set_hostname (const struct oci_config *cfg, ocirt_error_t *err)
 int
 process_apply_sysctl (const struct oci_linux *lx, ocirt_error_t *err)
 {
-  if (lx == NULL)
+  if (lx == NULL || lx->n_sysctl == 0)
     return 0;
+  /* The container's /proc was mounted by the config, which may have put a
+   * bind or a tmpfs over it or under /proc/sys: every write is checked to
+   * land on procfs (CVE-2025-52881). */
+  cleanup_close int proc = procfs_open ("/proc", err);
+  if (proc < 0)
+    return wrap_error (err, "linux.sysctl");
   for (size_t i = 0; i < lx->n_sysctl; i++)
     {
       cleanup_free char *path = NULL;
@@ -170,20 +177,21 @@ process_apply_sysctl (const struct oci_linux *lx, ocirt_error_t *err)
       for (char *c = path + strlen ("/proc/sys/"); *c; c++)
         if (*c == '.')
           *c = '/';
-      if (write_file_at (AT_FDCWD, path, lx->sysctl[i].value, strlen (lx->sysctl[i].value), err) < 0)
+      if (procfs_write_file (proc, path + strlen ("/proc/"), lx->sysctl[i].value,
+                             strlen (lx->sysctl[i].value), path, err) < 0)
         return wrap_error (err, "linux.sysctl[\"%s\"]", lx->sysctl[i].key);
     }
   return 0;
 }
 
 int
-process_set_oom_score_adj (const struct oci_process *p, ocirt_error_t *err)
+process_set_oom_score_adj (const struct oci_process *p, int proc_fd, ocirt_error_t *err)
 {
   char buf[16];
   if (p == NULL || !p->has_oom_score_adj)
     return 0;
   int len = snprintf (buf, sizeof buf, "%d", p->oom_score_adj);
-  if (write_file_at (AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t) len, err) < 0)
+  if (procfs_write_file (proc_fd, "self/oom_score_adj", buf, (size_t) len, "/proc/self/oom_score_adj", err) < 0)
     {
       if ((*err)->errno_value == EACCES && p->oom_score_adj < 0)
         return wrap_error (err, "process.oomScoreAdj: a negative value needs CAP_SYS_RESOURCE");

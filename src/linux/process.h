@@ -30,7 +30,8 @@ char **process_build_env (const struct oci_process *p, ocirt_error_t *err);
 
 int process_set_hostname (const struct oci_config *cfg, ocirt_error_t *err);
 int process_apply_sysctl (const struct oci_linux *lx, ocirt_error_t *err);
-int process_set_oom_score_adj (const struct oci_process *p, ocirt_error_t *err);
+/* Through proc_fd, the host /proc taken before the clone. */
+int process_set_oom_score_adj (const struct oci_process *p, int proc_fd, ocirt_error_t *err);
 
 /* setgroups, setresgid, setresuid, umask. */
 int process_set_user (const struct oci_user *u, ocirt_error_t *err);

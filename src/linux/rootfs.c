@@ -31,6 +31,7 @@
 #include "../util/fs.h"
 #include "../util/mountinfo.h"
 #include "mounts.h"
+#include "procfs.h"
 
 /* ---- propagation ----------------------------------------------------- */
 
@@ -41,14 +42,14 @@
 static int
 make_parent_private (const char *rootfs, ocirt_error_t *err)
 {
-  cleanup_free char *mi = mounts_read_proc_file ("/proc/self/mountinfo");
+  cleanup_free char *mi = NULL;
   const char *best = NULL;
   size_t best_len = 0;
   bool best_shared = false;
   struct mountinfo_entry e;
 
-  if (mi == NULL)
-    return make_error (err, errno, "read /proc/self/mountinfo");
+  if (read_file_at (AT_FDCWD, "/proc/self/mountinfo", PROC_FILE_MAX, &mi, NULL, err) < 0)
+    return -1;
   /* The last, longest mount point that is the rootfs or above it. */
   for (char *cur = mi; mountinfo_next (&cur, &e);)
     {
@@ -344,10 +345,26 @@ rootfs_chroot (const char *rootfs, ocirt_error_t *err)
   return 0;
 }
 
+/* Past pivot_root, the mounts below name their targets by
+ * "/proc/self/fd/N" in the container's /proc, which the config mounted and
+ * may have covered (CVE-2025-52881): check it, once, before the first one
+ * (not before: a container without /proc and nothing to mask is fine). */
+static int
+check_proc_once (bool *checked, const char *what, const char *path, ocirt_error_t *err)
+{
+  if (*checked)
+    return 0;
+  if (procfs_check_self_fd (err) < 0)
+    return wrap_error (err, "%s \"%s\"", what, path);
+  *checked = true;
+  return 0;
+}
+
 /* A masked file gets /dev/null bound over it, a masked directory an empty
  * read-only tmpfs. A missing path is not an error (runc). */
 static int
-mask_path (int rootfd, const char *path, struct null_source *n, ocirt_error_t *err)
+mask_path (int rootfd, const char *path, struct null_source *n, bool *proc_checked,
+           ocirt_error_t *err)
 {
   cleanup_free char *rel = pathsafe_clean_path (path);
   cleanup_close int fd = -1;
@@ -363,6 +380,8 @@ mask_path (int rootfd, const char *path, struct null_source *n, ocirt_error_t *e
     return make_error (err, errno, "masked path \"%s\"", path);
   if (S_ISDIR (st.st_mode))
     {
+      if (check_proc_once (proc_checked, "masked path", path, err) < 0)
+        return -1;
       if (mount ("tmpfs", pathsafe_proc_fd_path (t, fd), "tmpfs", MS_RDONLY, NULL) < 0)
         return make_error (err, errno, "mask \"%s\"", path);
       return 0;
@@ -371,7 +390,7 @@ mask_path (int rootfd, const char *path, struct null_source *n, ocirt_error_t *e
 }
 
 static int
-readonly_path (int rootfd, const char *path, ocirt_error_t *err)
+readonly_path (int rootfd, const char *path, bool *proc_checked, ocirt_error_t *err)
 {
   cleanup_free char *rel = pathsafe_clean_path (path);
   cleanup_close int fd = -1;
@@ -382,6 +401,8 @@ readonly_path (int rootfd, const char *path, ocirt_error_t *err)
   fd = pathsafe_open_in_root (rootfd, rel, CREATE_NONE, 0);
   if (fd < 0)
     return errno == ENOENT ? 0 : make_error (err, errno, "readonly path \"%s\"", path);
+  if (check_proc_once (proc_checked, "readonly path", path, err) < 0)
+    return -1;
   pathsafe_proc_fd_path (t, fd);
   if (mount (t, t, NULL, MS_BIND | MS_REC, NULL) < 0)
     return make_error (err, errno, "bind readonly path \"%s\"", path);
@@ -399,6 +420,7 @@ rootfs_finalize (const struct oci_config *cfg, int null_tree, ocirt_error_t *err
   cleanup_close int rootfd = -1;
   struct null_source null = { .tree = null_tree, .own = -1 };
   unsigned long prop;
+  bool proc_checked = false;
 
   if (root_propagation (cfg, &prop, err) < 0)
     return -1;
@@ -418,11 +440,11 @@ rootfs_finalize (const struct oci_config *cfg, int null_tree, ocirt_error_t *err
   if (rootfd < 0)
     return make_error (err, errno, "open \"/\"");
   for (size_t i = 0; l && i < l->n_readonly_paths; i++)
-    if (readonly_path (rootfd, l->readonly_paths[i], err) < 0)
+    if (readonly_path (rootfd, l->readonly_paths[i], &proc_checked, err) < 0)
       return -1;
   int ret = 0;
   for (size_t i = 0; ret == 0 && l && i < l->n_masked_paths; i++)
-    ret = mask_path (rootfd, l->masked_paths[i], &null, err);
+    ret = mask_path (rootfd, l->masked_paths[i], &null, &proc_checked, err);
   if (null.own >= 0)
     close (null.own);
   if (ret < 0)

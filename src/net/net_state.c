@@ -1,12 +1,14 @@
 /* net_state.c - reading ocirt-net's records. See net_state.h. */
 #include "net_state.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_tree.h>
 
 #include "../util/cleanup.h"
+#include "../util/fs.h"
 
 /* A record holds a conflist and a result: far below this. */
 #define NET_RECORD_MAX (1 << 20)
@@ -28,33 +30,15 @@ net_state_record_path (const char *dir, const char *id)
   return p;
 }
 
-static char *
-slurp (const char *path)
-{
-  cleanup_fclose FILE *f = fopen (path, "re");
-  if (f == NULL)
-    return NULL;
-  char *buf = malloc (NET_RECORD_MAX + 1);
-  if (buf == NULL)
-    return NULL;
-  size_t n = fread (buf, 1, NET_RECORD_MAX, f);
-  if (ferror (f) || n == NET_RECORD_MAX)
-    {
-      free (buf);
-      return NULL;
-    }
-  buf[n] = '\0';
-  return buf;
-}
-
 char *
 net_state_address_in (const char *dir, const char *id)
 {
   cleanup_free char *path = net_state_record_path (dir, id);
   if (path == NULL)
     return NULL;
-  cleanup_free char *text = slurp (path);
-  if (text == NULL)
+  cleanup_error ocirt_error_t err = NULL;
+  cleanup_free char *text = NULL;
+  if (read_file_at (AT_FDCWD, path, NET_RECORD_MAX - 1, &text, NULL, &err) < 0)
     return NULL;
   yajl_val rec = yajl_tree_parse (text, NULL, 0);
   const char *ips_path[] = { NET_REC_RESULT, "ips", NULL };

@@ -41,6 +41,7 @@
 #include "../linux/terminal.h"
 #include "../net/net_state.h"
 #include "../linux/namespaces.h"
+#include "../linux/procfs.h"
 #include "../linux/seccomp.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
@@ -346,9 +347,11 @@ spawn_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
 {
   int sv[2];
 
-  l->proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  /* The host /proc, checked once: the id maps, oom_score_adj and the exec
+   * fifo are reached through it, never through a path string. */
+  l->proc_fd = procfs_open ("/proc", err);
   if (l->proc_fd < 0)
-    return make_error (err, errno, "open /proc");
+    return -1;
   /* Where the init will be root of a user namespace only, it may not
    * reach what the runtime can: take the bind sources now. */
   if ((l->ns.clone_flags & CLONE_NEWUSER || l->ns.join_fd[OCI_NS_USER] >= 0)
@@ -499,7 +502,7 @@ configure_init (struct launch *l, ocirt_error_t *err)
 
   if (!l->cloned_into_cgroup && cgroup_enter (l->cgroup_path, l->pid, err) < 0)
     return -1;
-  if ((l->ns.clone_flags & CLONE_NEWUSER) && ns_write_id_maps (l->pid, lx, err) < 0)
+  if ((l->ns.clone_flags & CLONE_NEWUSER) && ns_write_id_maps (l->pid, lx, l->proc_fd, err) < 0)
     return -1;
   if (sync_send (l->sync_fd, SYNC_GO, 0, NULL, err) < 0)
     return -1;

@@ -20,6 +20,7 @@
 #include "../linux/capabilities.h"
 #include "../linux/cgroup.h"
 #include "../linux/namespaces.h"
+#include "../linux/procfs.h"
 #include "../linux/seccomp.h"
 #include "../linux/terminal.h"
 #include "../util/cleanup.h"
@@ -414,9 +415,9 @@ spawn (struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_p
 {
   int sv[2];
   int pidfd = -1;
-  cleanup_close int proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int proc_fd = procfs_open ("/proc", err);
   if (proc_fd < 0)
-    return make_error (err, errno, "open /proc");
+    return -1;
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return make_error (err, errno, "socketpair");
   if (ns_join_pid_for_children (&x->ns, err) < 0)

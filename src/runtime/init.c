@@ -31,6 +31,7 @@
 #include <string.h>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -66,7 +67,7 @@ enter_namespaces (const struct init_args *a, ocirt_error_t *err)
 {
   const struct oci_linux *lx = a->cfg->linux_;
 
-  if (ns_join_and_unshare (a->ns, lx, err) < 0)
+  if (ns_join_and_unshare (a->ns, lx, a->proc_fd, err) < 0)
     return -1;
   if (!a->exec && ns_unshared_pid (a->ns) && fork_init_into_pid_namespace (a, err) < 0)
     return -1;
@@ -195,10 +196,16 @@ wait_for_start (const struct init_args *a, int *start_fd, ocirt_error_t *err)
   /* `run` has no fifo: it starts at once, so startContainer runs now. */
   if (a->fifo_fd < 0)
     return run_container_hooks (a, &a->cfg->hooks.start_container, "startContainer", STATUS_CREATED, err);
+  struct stat want, got;
   snprintf (path, sizeof path, "/proc/self/fd/%d", a->fifo_fd);
+  /* A magic link in a /proc the container could have covered: check that
+   * it led to our fifo (CVE-2025-52881). */
   cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return make_error (err, errno, "open exec fifo");
+  if (fstat (a->fifo_fd, &want) < 0 || fstat (fd, &got) < 0 || !S_ISFIFO (got.st_mode)
+      || want.st_dev != got.st_dev || want.st_ino != got.st_ino)
+    return make_error (err, 0, "open exec fifo: \"%s\" is not the exec fifo", path);
   /* startContainer runs once `start` has been called, in the container, and
    * its verdict goes back to `start` through the fifo: "0" to go on, or
    * "E<message>". The fifo closes at execve, which `start` waits for. */
@@ -390,7 +397,7 @@ container_init (const struct init_args *a)
     fail (a, true, -1, err);
   if (!a->exec)
     {
-      if (process_set_oom_score_adj (a->process, &err) < 0 || build_root (a, &err) < 0)
+      if (process_set_oom_score_adj (a->process, a->proc_fd, &err) < 0 || build_root (a, &err) < 0)
         fail (a, true, -1, err);
     }
   else if (setup_terminal (a, false, &err) < 0)

@@ -19,7 +19,12 @@ int write_all (int fd, const void *buf, size_t len);
 /* Write `s` to dirfd/name (O_WRONLY, no create), in one write(2). */
 int write_file_at (int dirfd, const char *name, const char *s, size_t len, ocirt_error_t *err);
 
-/* Read a regular file of at most `max` bytes; NUL-terminated *out. */
+/* Cap for whole /proc and cgroupfs files (mountinfo of a busy host, a
+ * cgroup.procs): far above any real one, low enough to stop a runaway. */
+#define PROC_FILE_MAX ((size_t) 64 << 20)
+
+/* Read a regular file of at most `max` bytes; NUL-terminated *out. The one
+ * whole-file reader of the tree. */
 int read_file_at (int dirfd, const char *name, size_t max, char **out, size_t *len,
                   ocirt_error_t *err);
 

@@ -278,6 +278,54 @@ with_seccomp() {
 	assert_output --partial kernel.hostname
 }
 
+# CVE-2025-52881: the config decides what sits at /proc and under it, so a
+# sysctl write must be checked to land in procfs, not in a host file bound
+# there.
+@test "a sysctl write redirected by a bind over /proc/sys is refused and the host file is untouched" {
+	fake="$BATS_TEST_TMPDIR/fakesys"
+	mkdir -p "$fake/net/ipv4"
+	echo 0 > "$fake/net/ipv4/ip_forward"
+	make_bundle -- true
+	update_config ".mounts += [{\"destination\": \"/proc/sys\", \"type\": \"bind\", \"source\": \"$fake\", \"options\": [\"rbind\"]}] | .linux.sysctl = {\"net.ipv4.ip_forward\": \"1\"}"
+	run_container
+	assert_failure
+	if is_ocirt; then
+		assert_output --partial 'linux.sysctl["net.ipv4.ip_forward"]: open "/proc/sys/net/ipv4/ip_forward": not on procfs'
+	fi
+	assert_equal "$(cat "$fake/net/ipv4/ip_forward")" 0
+	assert_equal "$(find "$fake" -type f | wc -l)" 1
+}
+
+@test "a sysctl write into a /proc that is not procfs is refused and the host file is untouched" {
+	# runc 1.1.5 predates the fix and writes into the host file.
+	ocirt_only
+	fake="$BATS_TEST_TMPDIR/fakeproc"
+	mkdir -p "$fake/sys/net/ipv4"
+	echo 0 > "$fake/sys/net/ipv4/ip_forward"
+	make_bundle -- true
+	update_config "(.mounts[] | select(.destination == \"/proc\")) |= {\"destination\": \"/proc\", \"type\": \"bind\", \"source\": \"$fake\", \"options\": [\"rbind\"]} | .linux.sysctl = {\"net.ipv4.ip_forward\": \"1\"}"
+	run_container
+	assert_failure
+	assert_equal "$(cat "$fake/sys/net/ipv4/ip_forward")" 0
+	assert_output --partial 'linux.sysctl: "/proc" is not a procfs mount'
+}
+
+@test "read-only and masked paths are not bound through a /proc/self/fd that a mount replaced" {
+	# Every "fd" there is a symlink to /marker: a bind through
+	# /proc/self/fd/N would land on it instead of the path asked for.
+	fake="$BATS_TEST_TMPDIR/fakefd"
+	mkdir -p "$fake"
+	for i in $(seq 0 64); do ln -s /marker "$fake/$i"; done
+	make_bundle -- true
+	mkdir -p "$BUNDLE/rootfs/marker"
+	update_config ".mounts += [{\"destination\": \"/proc/self/fd\", \"type\": \"bind\", \"source\": \"$fake\", \"options\": [\"rbind\"]}]"
+	run_container
+	assert_failure
+	if is_ocirt; then
+		assert_output --regexp '(readonly|masked) path "/proc/[a-z/]*": open "/proc/self/fd": not on procfs'
+	fi
+}
+
 # ---- file descriptors ----------------------------------------------------------
 
 @test "the container process has only fds 0, 1 and 2" {
