@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../src/util/fs.h"
 #include "../src/util/cleanup.h"
 #include "../src/util/json.h"
 
@@ -987,42 +988,14 @@ oci_read_json_file (const char *path, size_t *out_len, ocirt_error_t *err)
       return NULL;
     }
 
-  /* Read up to one byte past the limit: the file may grow after fstat(). */
-  buf = malloc ((size_t) st.st_size + 1);
-  if (buf == NULL)
-    abort ();
-  for (;;)
+  /* Up to the limit, whatever the size now: the file may grow after fstat(). */
+  if (read_fd_all (fd, (size_t) st.st_size + 1, MAX_CONFIG_SIZE, &buf, &len) < 0)
     {
-      size_t cap = (size_t) st.st_size + 1;
-      ssize_t r;
-
-      if (len == cap)
-        {
-          char *p;
-          if (cap > MAX_CONFIG_SIZE)
-            {
-              make_error (err, 0, "%s: file too large (over %u MiB)", path,
-                          MAX_CONFIG_SIZE >> 20);
-              return NULL;
-            }
-          st.st_size = (off_t) (cap * 2 > MAX_CONFIG_SIZE ? MAX_CONFIG_SIZE : cap * 2);
-          p = realloc (buf, (size_t) st.st_size + 1);
-          if (p == NULL)
-            abort ();
-          buf = p;
-          continue;
-        }
-      r = read (fd, buf + len, cap - len);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        {
-          make_error (err, errno, "read %s", path);
-          return NULL;
-        }
-      if (r == 0)
-        break;
-      len += (size_t) r;
+      if (errno == EFBIG)
+        make_error (err, 0, "%s: file too large (over %u MiB)", path, MAX_CONFIG_SIZE >> 20);
+      else
+        make_error (err, errno, "read %s", path);
+      return NULL;
     }
   *out_len = len;
   return steal_pointer (&buf);

@@ -159,7 +159,6 @@ read_process_file (const char *path, size_t *out_len, ocirt_error_t *err)
 {
   cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   cleanup_free char *buf = NULL;
-  size_t len = 0, cap = 0;
   struct stat st;
 
   if (fd < 0 || fstat (fd, &st) < 0)
@@ -172,35 +171,14 @@ read_process_file (const char *path, size_t *out_len, ocirt_error_t *err)
       make_error (err, 0, "%s: not a file or a pipe", path);
       return NULL;
     }
-  for (;;)
+  if (read_fd_all (fd, 4096, MAX_PROCESS_FILE, &buf, out_len) < 0)
     {
-      if (len == cap)
-        {
-          if (cap > MAX_PROCESS_FILE)
-            {
-              make_error (err, EFBIG, "%s: over %u MiB", path, MAX_PROCESS_FILE >> 20);
-              return NULL;
-            }
-          cap = cap ? cap * 2 : 4096;
-          char *n = realloc (buf, cap + 1);
-          if (n == NULL)
-            abort ();
-          buf = n;
-        }
-      ssize_t r = read (fd, buf + len, cap - len);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        {
-          make_error (err, errno, "read %s", path);
-          return NULL;
-        }
-      if (r == 0)
-        break;
-      len += (size_t) r;
+      if (errno == EFBIG)
+        make_error (err, EFBIG, "%s: over %u MiB", path, MAX_PROCESS_FILE >> 20);
+      else
+        make_error (err, errno, "read %s", path);
+      return NULL;
     }
-  buf[len] = '\0';
-  *out_len = len;
   return steal_pointer (&buf);
 }
 

@@ -57,28 +57,39 @@ read_file_at (int dirfd, const char *name, size_t max, char **out, size_t *len,
   if ((size_t) st.st_size > max)
     return make_error (err, EFBIG, "read \"%s\"", name);
   /* procfs and sysfs report size 0, so read until EOF within the cap. */
-  size_t cap = st.st_size > 0 ? (size_t) st.st_size + 1 : 4096;
-  size_t used = 0;
-  cleanup_free char *buf = malloc (cap + 1);
-  if (buf == NULL)
+  if (read_fd_all (fd, st.st_size > 0 ? (size_t) st.st_size + 1 : 4096, max, out, len) < 0)
     return make_error (err, errno, "read \"%s\"", name);
+  return 0;
+}
+
+int
+read_fd_all (int fd, size_t hint, size_t max, char **out, size_t *len)
+{
+  size_t cap = hint ? hint : 1, used = 0;
+  cleanup_free char *buf = malloc (cap + 1);
+
+  if (buf == NULL)
+    return -1;
   for (;;)
     {
       if (used == cap)
         {
           if (cap >= max)
-            return make_error (err, EFBIG, "read \"%s\"", name);
+            {
+              errno = EFBIG;
+              return -1;
+            }
           cap = cap * 2 > max ? max : cap * 2;
           char *n = realloc (buf, cap + 1);
           if (n == NULL)
-            return make_error (err, errno, "read \"%s\"", name);
+            return -1;
           buf = n;
         }
       ssize_t r = read (fd, buf + used, cap - used);
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
-        return make_error (err, errno, "read \"%s\"", name);
+        return -1;
       if (r == 0)
         break;
       used += (size_t) r;

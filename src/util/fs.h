@@ -23,6 +23,11 @@ int write_file_at (int dirfd, const char *name, const char *s, size_t len, ocirt
  * cgroup.procs): far above any real one, low enough to stop a runaway. */
 #define PROC_FILE_MAX ((size_t) 64 << 20)
 
+/* Read fd to EOF into a NUL-terminated *out of *len bytes, growing from
+ * hint bytes; more than max bytes is EFBIG. The one read loop behind every
+ * whole-file read (files, pipes, procfs). Returns 0, or -1 with errno. */
+int read_fd_all (int fd, size_t hint, size_t max, char **out, size_t *len);
+
 /* Read a regular file of at most `max` bytes; NUL-terminated *out. The one
  * whole-file reader of the tree. */
 int read_file_at (int dirfd, const char *name, size_t max, char **out, size_t *len,

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fs.h"
 
 #define SYNC_PAYLOAD_MAX (64 * 1024)
 
@@ -66,8 +67,6 @@ sync_send (int fd, enum sync_type type, int32_t value, const char *payload,
   return 0;
 }
 
-static int write_all (int fd, const void *buf, size_t len);
-
 int
 sync_send_filtered (int fd, enum sync_type type, int32_t value, ocirt_error_t *err)
 {
@@ -96,24 +95,6 @@ sync_recv (int fd, struct sync_msg *msg, char **payload, ocirt_error_t *err)
     return make_error (err, errno, "sync: receive payload");
   buf[msg->len] = '\0';
   *payload = steal_pointer (&buf);
-  return 0;
-}
-
-/* write(2) of the whole buffer, for a sender under a seccomp filter. */
-static int
-write_all (int fd, const void *buf, size_t len)
-{
-  const char *p = buf;
-  while (len > 0)
-    {
-      ssize_t w = write (fd, p, len);
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0)
-        return -1;
-      p += w;
-      len -= (size_t) w;
-    }
   return 0;
 }
 

@@ -13,16 +13,6 @@ teardown() { common_teardown; }
 # The runtime must answer at once; the old ocirt hung or waited 10 s.
 OCIRT_TEST_CMD_TIMEOUT=8
 
-# start_paused - create and start the bundle's container and pause it.
-start_paused() {
-	create_container
-	ocirt start "$CTR_ID"
-	wait_for_status "$CTR_ID" running
-	ocirt pause "$CTR_ID"
-	wait_for_status "$CTR_ID" paused
-	assert_equal "$(freezer_state)" FROZEN
-}
-
 # frozen_cgroup_before_create - the container's future cgroup exists in the
 # freezer hierarchy (v2: the one hierarchy) and is frozen, made by someone
 # else; the test removes it again.

@@ -22,16 +22,6 @@ USR1_RECORDER='trap "echo USR1 >> /tmp/usr1" USR1
 echo ready > /tmp/ready
 while :; do sleep 0.05; done'
 
-# start_paused - create and start the bundle's container and pause it.
-start_paused() {
-	create_container
-	ocirt start "$CTR_ID"
-	wait_for_status "$CTR_ID" running
-	ocirt pause "$CTR_ID"
-	wait_for_status "$CTR_ID" paused
-	assert_equal "$(freezer_state)" FROZEN
-}
-
 @test "kill --all signals what is left of a stopped container without its own pid namespace" {
 	make_bundle -- sh -c 'sleep 4242 & echo $! > /tmp/child; exit 0'
 	no_pid_namespace

@@ -1,5 +1,5 @@
 # sub_cgroups.bash - cgroups that a container makes below its own, for
-# kill.bats and frozen.bats. Loaded after helpers.
+# kill.bats and frozen.bats, and pausing one. Loaded after helpers.
 #
 # A nested runtime or a systemd inside a container with a writable cgroupfs
 # makes such cgroups; the test makes them from the host, which is the same
@@ -56,4 +56,14 @@ wait_gone() {
 		sleep 0.05
 	done
 	fail "process $1 is still alive: $(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)"
+}
+
+# start_paused - create and start the bundle's container and pause it.
+start_paused() {
+	create_container
+	ocirt start "$CTR_ID"
+	wait_for_status "$CTR_ID" running
+	ocirt pause "$CTR_ID"
+	wait_for_status "$CTR_ID" paused
+	assert_equal "$(freezer_state)" FROZEN
 }
