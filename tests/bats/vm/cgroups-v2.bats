@@ -156,3 +156,24 @@ teardown() {
 @test "v2: delete leaves no cgroup directory in any hierarchy" {
 	t_delete_no_cgroup
 }
+
+# runc's exec --cgroup on v2: the one hierarchy, a sub-cgroup of the
+# container's that must exist, and nothing outside the container's cgroup.
+@test "v2: exec --cgroup sub runs the process in that sub-cgroup; ../x is not a sub cgroup path" {
+	make_bundle
+	create_container
+	ocirt start "$CTR_ID"
+	local cg=/sys/fs/cgroup$CGROUP_PARENT/$CTR_ID
+	mkdir "$cg/sub"
+	run ocirt exec --cgroup sub "$CTR_ID" cat /proc/self/cgroup
+	# The process has gone: the sub-cgroup goes before any assertion.
+	rmdir "$cg/sub"
+	assert_success
+	assert_output "0::$CGROUP_PARENT/$CTR_ID/sub"
+
+	try exec --cgroup ../x "$CTR_ID" true
+	assert_failure
+	assert_output --partial '../x is not a sub cgroup path'
+	try exec --cgroup nosuch "$CTR_ID" true
+	assert_failure 255
+}
