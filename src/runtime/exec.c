@@ -429,11 +429,11 @@ spawn (struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_p
     {
       close (sv[0]);
       struct init_args a = {
-        .cfg = x->cfg, .id = o->id, .process = &x->process, .exec = true, .ns = &x->ns,
+        .cfg = x->cfg, .id = o->id, .process = &x->process, .ns = &x->ns,
         .sync_fd = sv[1], .fifo_fd = -1, .proc_fd = proc_fd, .preserve_fds = o->preserve_fds,
         .caps = x->has_caps ? &x->caps : NULL, .seccomp = x->seccomp, .no_new_keyring = x->st.no_new_keyring,
       };
-      container_init (&a);
+      exec_init (&a);
     }
   close (sv[1]);
   cleanup_close int sync_fd = sv[0];

@@ -17,8 +17,10 @@
  * Steps 1-7 report failures to the parent; after 8 the parent has gone, so
  * failures go to the container's stderr.
  *
- * `ocirt exec` runs the same sequence with every namespace joined, no step 5,
- * and no fifo: its parent waits for the sync socket to close at execve.
+ * `ocirt exec` (exec_init) runs the same sequence with every namespace
+ * joined, no step 5, and no fifo: its parent waits for the sync socket to
+ * close at execve. Both paths share take_over_process, prepare_process (step
+ * 6 and 7) and exec_program.
  */
 #include "init.h"
 
@@ -62,32 +64,58 @@ fork_init_into_pid_namespace (const struct init_args *a, ocirt_error_t *err)
   _exit (sync_send (a->sync_fd, SYNC_PID, (int32_t) pid, NULL, err) < 0 ? 1 : 0);
 }
 
+/* Until now we kept the host uid; become the namespace's root so the steps
+ * below (mounts, the keyring, the final sequence) have its capabilities. */
 static int
-enter_namespaces (const struct init_args *a, ocirt_error_t *err)
+become_userns_root (const struct init_args *a, ocirt_error_t *err)
 {
-  const struct oci_linux *lx = a->cfg->linux_;
-
-  if (ns_join_and_unshare (a->ns, lx, a->proc_fd, err) < 0)
-    return -1;
-  if (!a->exec && ns_unshared_pid (a->ns) && fork_init_into_pid_namespace (a, err) < 0)
-    return -1;
-  if (a->ns->clone_flags & CLONE_NEWUSER || a->ns->join_fd[OCI_NS_USER] >= 0)
-    {
-      /* Until now we kept the host uid; become the namespace's root so the
-       * mounts below are done with its capabilities. */
-      if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
-        return make_error (err, errno, "become root in the user namespace (is uid/gid 0 mapped?)");
-    }
-  /* A session of its own, as runc's init has: a signal to the caller's
-   * process group must not reach the container. An exec'd process stays in
-   * the caller's session unless it gets a terminal. */
-  if ((!a->exec || a->process->terminal) && setsid () < 0)
-    return make_error (err, errno, "setsid");
-  /* The caller's session keyring holds the caller's secrets: the container
-   * gets its own (in its user namespace, so after joining that). */
-  if (!a->no_new_keyring && keyring_join_session (a->id, err) < 0)
-    return -1;
+  if (!(a->ns->clone_flags & CLONE_NEWUSER) && a->ns->join_fd[OCI_NS_USER] < 0)
+    return 0;
+  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+    return make_error (err, errno, "become root in the user namespace (is uid/gid 0 mapped?)");
   return 0;
+}
+
+/* The caller's session keyring holds the caller's secrets: the container
+ * gets its own (in its user namespace, so after joining that). */
+static int
+join_session_keyring (const struct init_args *a, ocirt_error_t *err)
+{
+  if (a->no_new_keyring)
+    return 0;
+  return keyring_join_session (a->id, err);
+}
+
+static int
+init_enter_namespaces (const struct init_args *a, ocirt_error_t *err)
+{
+  if (ns_join_and_unshare (a->ns, a->cfg->linux_, a->proc_fd, err) < 0)
+    return -1;
+  if (ns_unshared_pid (a->ns) && fork_init_into_pid_namespace (a, err) < 0)
+    return -1;
+  if (become_userns_root (a, err) < 0)
+    return -1;
+  /* A session of its own, as runc's init has: a signal to the caller's
+   * process group must not reach the container. */
+  if (setsid () < 0)
+    return make_error (err, errno, "setsid");
+  return join_session_keyring (a, err);
+}
+
+/* Every namespace already exists: join them all. No fork here, even into a
+ * pid namespace: the parent waits for this very process. */
+static int
+exec_enter_namespaces (const struct init_args *a, ocirt_error_t *err)
+{
+  if (ns_join_and_unshare (a->ns, a->cfg->linux_, a->proc_fd, err) < 0)
+    return -1;
+  if (become_userns_root (a, err) < 0)
+    return -1;
+  /* An exec'd process stays in the caller's session, as runc's does, unless
+   * it gets a terminal, which needs a session to be its controlling one. */
+  if (a->process->terminal && setsid () < 0)
+    return make_error (err, errno, "setsid");
+  return join_session_keyring (a, err);
 }
 
 /* The state a hook run by the init reads: the container as it sees
@@ -367,15 +395,11 @@ close_inherited_fds (const struct init_args *a)
   syscall (SYS_close_range, from, ~0U, 0);
 }
 
-void
-container_init (const struct init_args *a)
+/* The first steps of either child, while every fd is still open. */
+static void
+take_over_process (const struct init_args *a)
 {
-  ocirt_error_t err = NULL;
-  cleanup_free char *path = NULL;
-  char **env = NULL;
-  int start_fd = -1;
-
-  /* First, while every fd is still open: the shim hands over the pipes. */
+  /* The shim hands over the pipes. */
   for (int i = 0; a->stdio && i < 3; i++)
     if (dup2 (a->stdio[i], i) < 0)
       _exit (255);
@@ -384,41 +408,84 @@ container_init (const struct init_args *a)
    * inside the container's pid namespace: not dumpable, so the container
    * cannot open it through /proc/<pid>/exe (the CVE-2019-5736 class). */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-  /* execCPUAffinity (exec only; the spec exempts the init): "initial"
-   * while the process is still the runtime's, "final" once the parent has
-   * moved it into the container's cgroup, whose cpuset may narrow it. */
-  if (a->exec && cpu_affinity_apply (a->process->exec_cpu_affinity_initial, &err) < 0)
-    fail (a, true, -1, err);
-  if (sync_expect (a->sync_fd, SYNC_GO, NULL, &err) < 0)
-    _exit (255);
-  if (a->exec && cpu_affinity_apply (a->process->exec_cpu_affinity_final, &err) < 0)
-    fail (a, true, -1, err);
-  if (enter_namespaces (a, &err) < 0 || (!a->exec && request_runtime_hooks (a, &err) < 0))
-    fail (a, true, -1, err);
-  if (!a->exec)
-    {
-      if (process_set_oom_score_adj (a->process, a->proc_fd, &err) < 0 || build_root (a, &err) < 0)
-        fail (a, true, -1, err);
-    }
-  else if (setup_terminal (a, false, &err) < 0)
-    fail (a, true, -1, err);
-  /* rlimits while the parent still waits, as runc sets them at its ready
-   * handshake: a limit the kernel refuses fails `create` (podman maps its
-   * "operation not permitted" to 126), not the container after `start`.
-   * HOME comes from the container's /etc/passwd, read while still root. */
-  if ((env = process_build_env (a->process, &err)) == NULL
-      || rlimits_apply (a->process->rlimits, a->process->n_rlimits, &err) < 0
-      || finish_process (a, &path, &err) < 0)
-    fail (a, true, -1, err);
-  if (!a->exec)
-    {
-      if (sync_send_filtered (a->sync_fd, SYNC_READY, 0, &err) < 0)
-        _exit (255);
-      if (wait_for_start (a, &start_fd, &err) < 0)
-        fail (a, false, start_fd, err);
-    }
+}
+
+/* Steps 6 and 7, shared by both children, up to and including the filter,
+ * while the parent still waits for a failure. rlimits here, as runc sets them at its ready handshake: a limit the kernel
+ * refuses fails `create` (podman maps its "operation not permitted" to 126),
+ * not the container after `start`. HOME comes from the container's
+ * /etc/passwd, read while still root. */
+static int
+prepare_process (const struct init_args *a, char ***env, char **path, ocirt_error_t *err)
+{
+  if ((*env = process_build_env (a->process, err)) == NULL)
+    return -1;
+  if (rlimits_apply (a->process->rlimits, a->process->n_rlimits, err) < 0)
+    return -1;
+  return finish_process (a, path, err);
+}
+
+/* The last step of either child, under the filter loaded in finish_process.
+ * A failure goes where someone still listens (see fail): the parent when it
+ * waits, else `start` through the fifo and the container's stderr. */
+__attribute__ ((noreturn)) static void
+exec_program (const struct init_args *a, const char *path, char **env, bool parent_waiting, int start_fd)
+{
+  ocirt_error_t err = NULL;
+
   signals_reset_for_exec ();
   execve (path, a->process->args, env);
   make_error (&err, errno, "exec %s", path);
-  fail (a, a->exec, start_fd, err);
+  fail (a, parent_waiting, start_fd, err);
+}
+
+void
+container_init (const struct init_args *a)
+{
+  ocirt_error_t err = NULL;
+  cleanup_free char *path = NULL;
+  char **env = NULL;
+  int start_fd = -1;
+
+  take_over_process (a);
+  if (sync_expect (a->sync_fd, SYNC_GO, NULL, &err) < 0)
+    _exit (255);
+  if (init_enter_namespaces (a, &err) < 0 || request_runtime_hooks (a, &err) < 0)
+    fail (a, true, -1, err);
+  /* oom_score_adj through the host /proc, so before build_root hides it. */
+  if (process_set_oom_score_adj (a->process, a->proc_fd, &err) < 0 || build_root (a, &err) < 0)
+    fail (a, true, -1, err);
+  if (prepare_process (a, &env, &path, &err) < 0)
+    fail (a, true, -1, err);
+  if (sync_send_filtered (a->sync_fd, SYNC_READY, 0, &err) < 0)
+    _exit (255);
+  /* From here the parent has gone: failures reach `start` or stderr. */
+  if (wait_for_start (a, &start_fd, &err) < 0)
+    fail (a, false, start_fd, err);
+  exec_program (a, path, env, false, start_fd);
+}
+
+void
+exec_init (const struct init_args *a)
+{
+  ocirt_error_t err = NULL;
+  cleanup_free char *path = NULL;
+  char **env = NULL;
+
+  take_over_process (a);
+  /* execCPUAffinity (exec only; the spec exempts the init): "initial"
+   * while the process is still the runtime's, "final" once the parent has
+   * moved it into the container's cgroup, whose cpuset may narrow it. */
+  if (cpu_affinity_apply (a->process->exec_cpu_affinity_initial, &err) < 0)
+    fail (a, true, -1, err);
+  if (sync_expect (a->sync_fd, SYNC_GO, NULL, &err) < 0)
+    _exit (255);
+  if (cpu_affinity_apply (a->process->exec_cpu_affinity_final, &err) < 0)
+    fail (a, true, -1, err);
+  if (exec_enter_namespaces (a, &err) < 0 || setup_terminal (a, false, &err) < 0)
+    fail (a, true, -1, err);
+  if (prepare_process (a, &env, &path, &err) < 0)
+    fail (a, true, -1, err);
+  /* No fifo: the parent waits for the sync socket to close at execve. */
+  exec_program (a, path, env, true, -1);
 }

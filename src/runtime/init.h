@@ -22,9 +22,6 @@ struct init_args
   const struct oci_config *cfg;
   const char *id;                 /* for the state the hooks read */
   const struct oci_process *process;  /* cfg->process, or exec's process */
-  bool exec;                      /* join a running container: no rootfs, no
-                                     exec fifo; success is the sync socket
-                                     closing at execve (it is O_CLOEXEC) */
   const char *rootfs;             /* absolute host path */
   const char *bundle;             /* absolute; relative mount sources resolve here */
   const struct ns_plan *ns;
@@ -40,6 +37,12 @@ struct init_args
   scmp_filter_ctx seccomp;        /* NULL: no filter */
 };
 
+/* create/run: the container's init, which builds the container around
+ * itself and waits on the exec fifo until `start`. */
 __attribute__ ((noreturn)) void container_init (const struct init_args *a);
+
+/* exec: join a running container (no rootfs, no exec fifo); success is the
+ * sync socket closing at execve (it is O_CLOEXEC). */
+__attribute__ ((noreturn)) void exec_init (const struct init_args *a);
 
 #endif
