@@ -46,13 +46,18 @@ bundle_for() {
 # $RESULTS (one write, so parallel calls do not interleave). Exported: runs
 # under xargs.
 call() {
-	local out rc
+	local out rc log
 	# "|| rc=$?": under bats' set -e a bare failing assignment would end
 	# the caller (the watcher) at its first refused call.
 	rc=0
-	out=$(timeout -k 5 60 "$OCIRT" --root "$STATE_ROOT" "$@" </dev/null 2>&1 \
-		3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-) || rc=$?
-	out=${out%%$'\n'*}
+	# Into a file, not a $(...) pipe: as with runc, create gives the
+	# container the caller's stdout, and a pipe would stay open as long as
+	# the container runs.
+	log=$(mktemp "$BATS_TEST_TMPDIR/call.XXXXXX")
+	timeout -k 5 60 "$OCIRT" --root "$STATE_ROOT" "$@" </dev/null >"$log" 2>&1 \
+		3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- || rc=$?
+	out=$(head -n 1 "$log")
+	rm -f "$log"
 	printf '%s\t%s\t%s\n' "$rc" "$*" "$out" >>"$RESULTS"
 	return 0
 }
