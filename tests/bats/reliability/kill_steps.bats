@@ -37,12 +37,21 @@ teardown() {
 	rel_teardown
 }
 
+# is_ocirt_exe PID - PID runs the ocirt binary: its installed path, or the
+# same name at the root of the read-only overlay that create, run and exec
+# re-execute from (src/linux/cloned_binary.c, CVE-2019-5736).
+is_ocirt_exe() {
+	local e
+	e=$(readlink "/proc/$1/exe" 2>/dev/null) || return 1
+	[[ $e == "$OCIRT_EXE" || $e == "/${OCIRT_EXE##*/}" ]]
+}
+
 # kill_ocirt_of ID - SIGKILL every process running the ocirt binary whose
 # command line names ID (CLI, shim, init before its exec).
 kill_ocirt_of() {
 	local p killed=() i
 	for p in $(procs_touching "$BUNDLE" "$1"); do
-		if [[ $(readlink "/proc/$p/exe" 2>/dev/null) == "$OCIRT_EXE" ]]; then
+		if is_ocirt_exe "$p"; then
 			kill -KILL "$p" 2>/dev/null && killed+=("$p")
 		fi
 	done
