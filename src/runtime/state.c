@@ -904,35 +904,12 @@ state_read (int dir_fd, struct container_state *st, ocirt_error_t *err)
 {
   cleanup_close int fd = -1;
   cleanup_free char *buf = NULL;
-  size_t len = 0, cap = 0;
+  size_t len = 0;
 
   memset (st, 0, sizeof *st);
   fd = openat (dir_fd, STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0)
+  if (fd < 0 || read_fd_all (fd, 4096, STATE_FILE_MAX, &buf, &len) < 0)
     return make_error (err, errno, "read " STATE_FILE);
-  for (;;)
-    {
-      if (len == cap)
-        {
-          if (cap >= STATE_FILE_MAX)
-            return make_error (err, EFBIG, "read " STATE_FILE);
-          cap = cap ? cap * 2 : 4096;
-          char *grown = realloc (buf, cap);
-          if (grown == NULL)
-            abort ();
-          buf = grown;
-        }
-      ssize_t r = read (fd, buf + len, cap - len);
-      if (r < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return make_error (err, errno, "read " STATE_FILE);
-        }
-      if (r == 0)
-        break;
-      len += (size_t) r;
-    }
   return state_parse (buf, len, st, err);
 }
 
