@@ -797,14 +797,17 @@ container_load (const struct runtime_ctx *ctx, const char *id, struct container_
     return -1;
   if (state_read (dir_fd, st, err) < 0)
     {
-      /* The directory exists before create writes the first state. */
+      /* No state file: a create still writing its first one holds the
+       * lock (it locks its private directory before the rename), while
+       * the remnant of a killed create or delete does not, and is stopped
+       * until delete --force removes it. */
       if ((*err)->errno_value != ENOENT)
         return -1;
       error_release (err);
       state_clear (st);
       st->id = strdup (id);
       st->oci_version = strdup (OCI_VERSION);
-      *status = STATUS_CREATING;
+      *status = create_in_progress (dir_fd, false) ? STATUS_CREATING : STATUS_STOPPED;
       return 0;
     }
   *status = derive_status (dir_fd, st, false);

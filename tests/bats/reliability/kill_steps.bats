@@ -202,3 +202,24 @@ running() { create_container "$KID"; ocirt start "$KID" || fail "start failed"; 
 	fi
 	assert_list_truthful
 }
+
+# What a delete killed between removing state.json and removing its
+# directory leaves: no create holds the directory's lock, so it is stopped
+# (the old ocirt said "creating" for ever), and delete --force removes it.
+@test "a state dir whose state.json a killed delete removed reads stopped, and delete --force removes it" {
+	ocirt_only "the layout of ocirt's state directory"
+	create_container "$KID"
+	local pid
+	pid=$(state_field "$KID" pid)
+	kill -KILL "$pid"
+	while kill -0 "$pid" 2>/dev/null; do usleep_ 10000; done
+	# What delete does before it removes the directory: the cgroup goes.
+	find /sys/fs/cgroup -mindepth 2 -maxdepth 4 -type d -name "$KID" -exec rmdir {} + 2>/dev/null || true
+	rm "$STATE_ROOT/$KID/state.json"
+	assert_equal "$(state_field "$KID" status)" stopped
+	run ocirt list --format json
+	assert_success
+	assert_equal "$(jq -r --arg id "$KID" '.[] | select(.id == $id) | .status' <<<"$output")" stopped
+	ocirt delete --force "$KID"
+	[[ ! -e $STATE_ROOT/$KID ]]
+}
