@@ -19,6 +19,9 @@
 #define STREAM_COUNT 3  /* indexed by LOGFILE_STREAM_*; slot 0 unused */
 /* "<timestamp> stdout F " */
 #define RECORD_HEADER_LEN (LOGFILE_TIMESTAMP_LEN + 10)
+_Static_assert (LOGFILE_WRITE_BUFFER >= RECORD_HEADER_LEN + LOGFILE_RECORD_MAX + 1,
+                "the arena holds the largest record emit_record() copies: header, held tail "
+                "and content of at most LOGFILE_RECORD_MAX, and a '\\n'");
 
 static const char *const stream_names[STREAM_COUNT] = { NULL, "stdout", "stderr" };
 

@@ -25,9 +25,10 @@ _Static_assert (RINGBUF_STREAM_STDOUT == LOGFILE_STREAM_STDOUT
                 && RINGBUF_STREAM_STDERR == LOGFILE_STREAM_STDERR,
                 "stream ids pass from the ring to the log file unchanged");
 
-/* Up to this much is read per read(2); more than a default pipe holds, so
- * a pipe enlarged with F_SETPIPE_SZ is emptied in one call too. */
-#define READ_CHUNK (256 * 1024)
+/* Up to this much is read per read(2), a quarter of the default ring, so
+ * that the consumer works through one read while the producer makes the
+ * next; a pipe holding more is emptied by several reads in a row. */
+#define READ_CHUNK (32 * 1024)
 /* Kernel buffer asked for each container pipe: the default
  * /proc/sys/fs/pipe-max-size, so unprivileged shims get it too. */
 #define PIPE_SIZE (1024 * 1024)
@@ -35,18 +36,25 @@ _Static_assert (RINGBUF_STREAM_STDOUT == LOGFILE_STREAM_STDOUT
  * holds: long enough to gather a steady stream into large writes, short
  * enough that `ocirt logs -f` looks live. */
 #define FLUSH_DELAY_MS 5
-/* Released ring space wakes the producer while the consumer goes on. */
-#define RELEASE_EVERY (128 * 1024)
+/* Ring space is released (waking a producer that waits for it) each time
+ * the consumer has written this fraction of the ring, not only at the end
+ * of a batch, which may span the whole ring. */
+#define RELEASE_FRACTION 4
 /* How long a caller's copy may take no data before it is given up: long
  * enough for a reader that is merely slow, short enough that a reader that
  * stopped reading does not stall the log (and the container) for long. */
 #define TEE_STALL_MS 10000
+/* How long the producer lets output gather in the pipes between reads
+ * while it flows (see coalesce_pause()): a 1 MiB pipe takes several ms to
+ * fill even at a few hundred MB/s, and 1 ms is nothing to `logs -f`. */
+#define COALESCE_US 1000
 
 struct pipe_source
 {
   int fd;
   uint8_t stream;
-  int tee_fd;  /* the caller's copy of this stream, or -1 */
+  int tee_fd;        /* the caller's copy of this stream, or -1 */
+  size_t pipe_size;  /* the kernel buffer of the pipe (F_GETPIPE_SZ) */
 };
 
 struct log_pump
@@ -155,10 +163,10 @@ tee_chunk (struct log_pump *p, struct pipe_source *s, const char *data, size_t l
     }
 }
 
-/* One read from a ready pipe, straight into the ring. Returns false once
- * the source is finished. */
-static bool
-pump_source (struct log_pump *p, struct pipe_source *s)
+/* One read from a ready pipe, straight into the ring. Returns the number
+ * of bytes read, 0 at EOF, or -1 with errno set. */
+static ssize_t
+read_once (struct log_pump *p, struct pipe_source *s, size_t *room_out)
 {
   void *dst;
   /* Blocks while the ring is full: back-pressure on the container. Fails
@@ -167,28 +175,66 @@ pump_source (struct log_pump *p, struct pipe_source *s)
   ssize_t n;
 
   if (room < 0)
-    return true;
+    {
+      errno = EAGAIN;
+      return -1;
+    }
+  *room_out = (size_t) room;
   n = read (s->fd, dst, (size_t) room);
   ringbuf_commit (p->ring, s->stream, now_ns (), n > 0 ? (size_t) n : 0);
   /* The committed bytes stay intact until this thread reserves again: the
    * consumer only reads them, and there is no other producer. */
   if (n > 0 && s->tee_fd >= 0)
     tee_chunk (p, s, dst, (size_t) n);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN))
-    return true;
-  if (n < 0)
+  return n;
+}
+
+/* Empty a ready pipe into the ring: read until a read comes back short
+ * (the pipe is empty now), but no more than one pipeful, so that a chatty
+ * stream cannot starve the other. Returns false once the source is
+ * finished; *got is the number of bytes read. */
+static bool
+pump_source (struct log_pump *p, struct pipe_source *s, size_t *got)
+{
+  *got = 0;
+  for (;;)
     {
-      make_error (&p->producer_err, errno, "read container %s", stream_name (s->stream));
-      report (p, "error", p->producer_err);
-      source_close (p, s);
-      return false;
+      size_t room = 0;
+      ssize_t n = read_once (p, s, &room);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno == EAGAIN)
+        return true;
+      if (n < 0)
+        {
+          make_error (&p->producer_err, errno, "read container %s", stream_name (s->stream));
+          report (p, "error", p->producer_err);
+          source_close (p, s);
+          return false;
+        }
+      if (n == 0)
+        {
+          source_close (p, s);
+          return false;
+        }
+      *got += (size_t) n;
+      if ((size_t) n < room || *got >= s->pipe_size)
+        return true;
     }
-  if (n == 0)
-    {
-      source_close (p, s);
-      return false;
-    }
-  return true;
+}
+
+/* Output is flowing and the pipes have room to spare: let it gather in the
+ * pipes for a moment instead of waking for each write of the container.
+ * While this thread sleeps it is on no pipe's wait queue, so the
+ * container's writes wake nobody; the next read then takes COALESCE_US
+ * worth of output at once. */
+static void
+coalesce_pause (void)
+{
+  struct timespec ts = { 0, COALESCE_US * 1000L };
+
+  nanosleep (&ts, NULL);
 }
 
 static void *
@@ -212,12 +258,18 @@ producer_main (void *arg)
           make_error (&p->producer_err, errno, "wait for container output");
           break;
         }
+      bool flowing = false, behind = false;
       for (int i = 0; i < n; i++)
         {
           struct pipe_source *s = ev[i].data.ptr;
-          if (s->fd >= 0 && ! pump_source (p, s))
+          size_t got = 0;
+          if (s->fd >= 0 && ! pump_source (p, s, &got))
             open--;
+          flowing |= got > 0;
+          behind |= got >= s->pipe_size / 2;
         }
+      if (flowing && ! behind && open > 0)
+        coalesce_pause ();
     }
   ringbuf_close (p->ring);
   return NULL;
@@ -253,7 +305,7 @@ consume_batch (struct log_pump *p, struct ringbuf_batch *batch, bool *failed)
           && logfile_queue_chunk (p->writer, c.stream, c.timestamp_ns, c.data, c.len,
                                   &p->consumer_err) < 0)
         consumer_failed (p, failed);
-      if (batch->consumed >= RELEASE_EVERY)
+      if (batch->consumed >= ringbuf_capacity (p->ring) / RELEASE_FRACTION)
         release_written (p, batch, failed);
     }
   release_written (p, batch, failed);
@@ -324,6 +376,7 @@ watch_sources (struct log_pump *p, ocirt_error_t *err)
     {
       struct pipe_source *s = &p->sources[i];
       struct epoll_event ev = { .events = EPOLLIN, .data.ptr = s };
+      int r;
 
       if (s->fd < 0)
         continue;
@@ -331,6 +384,8 @@ watch_sources (struct log_pump *p, ocirt_error_t *err)
        * off the CPU, and lets one read take more: fewer context switches
        * per byte. Best effort: pipe-max-size may refuse it. */
       fcntl (s->fd, F_SETPIPE_SZ, PIPE_SIZE);
+      r = fcntl (s->fd, F_GETPIPE_SZ);
+      s->pipe_size = r > 0 ? (size_t) r : 65536;
       /* A spurious wake-up must not block the thread that serves both
        * pipes in a read() of one. */
       if (fcntl (s->fd, F_SETFL, fcntl (s->fd, F_GETFL) | O_NONBLOCK) < 0)
@@ -387,8 +442,8 @@ log_pump_start (int stdout_fd, int stderr_fd, const char *log_path, size_t buffe
     }
   if (opts)
     p->opts = *opts;
-  p->sources[0] = (struct pipe_source) { stdout_fd, RINGBUF_STREAM_STDOUT, tee[0] };
-  p->sources[1] = (struct pipe_source) { stderr_fd, RINGBUF_STREAM_STDERR, tee[1] };
+  p->sources[0] = (struct pipe_source) { stdout_fd, RINGBUF_STREAM_STDOUT, tee[0], 0 };
+  p->sources[1] = (struct pipe_source) { stderr_fd, RINGBUF_STREAM_STDERR, tee[1], 0 };
   p->epoll_fd = -1;
   p->ring = ringbuf_new (buffer_bytes ? buffer_bytes : LOG_PUMP_DEFAULT_BUFFER);
   if (p->ring == NULL)

@@ -24,8 +24,6 @@
 #include "../util/signals.h"
 #include "pump.h"
 
-/* The bounded buffer between the pipe reader and the log writer. */
-#define SHIM_LOG_BUFFER (1024 * 1024)
 
 int
 shim_mode_parse (const char *s, enum shim_mode *mode)
@@ -330,7 +328,7 @@ shim_start_logging (struct shim *s, const char *root, const char *id, const char
   s->id = id;
   /* The pump owns these from here, on failure too. */
   s->tee[0] = s->tee[1] = -1;
-  s->pump = log_pump_start (s->out_read, s->err_read, log_path, SHIM_LOG_BUFFER, &opts, err);
+  s->pump = log_pump_start (s->out_read, s->err_read, log_path, 0, &opts, err);
   s->out_read = s->err_read = -1;
   if (s->pump == NULL)
     return wrap_error (err, "shim: log to \"%s\"", log_path);
