@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -204,6 +205,120 @@ test_no_copy_no_hook_calls (void **unused)
   assert_int_equal (seen.calls, 0);
 }
 
+/* ---- the producer's feeding: many reads per round, a ring smaller than
+ * one read, lines longer than the ring, two streams at once ---- */
+
+struct stream_writer
+{
+  int fd;
+  const char *data;
+  size_t len;
+  unsigned seed;
+};
+
+/* Writes of 1 to 40 000 bytes, so reads end anywhere in lines, and some
+ * find the pipe fuller than the ring. */
+static void *
+stream_writer_main (void *arg)
+{
+  struct stream_writer *w = arg;
+
+  for (size_t off = 0; off < w->len;)
+    {
+      size_t n = 1 + (size_t) rand_r (&w->seed) % 40000;
+      ssize_t r;
+
+      if (n > w->len - off)
+        n = w->len - off;
+      r = write (w->fd, w->data + off, n);
+      assert_true (r > 0);
+      off += (size_t) r;
+    }
+  close (w->fd);
+  return NULL;
+}
+
+/* Numbered lines with a 100 000-byte line in the middle, and no newline at
+ * the end. */
+static char *
+stream_data (char tag, size_t *len)
+{
+  size_t cap = 400000, n = 0;
+  char *buf = malloc (cap);
+
+  for (int i = 0; i < 12000; i++)
+    {
+      n += (size_t) snprintf (buf + n, cap - n, "%c%d\n", tag, i);
+      if (i == 6000)
+        {
+          memset (buf + n, tag, 100000);
+          n += 100000;
+          buf[n++] = '\n';
+        }
+    }
+  n += (size_t) snprintf (buf + n, cap - n, "%c-end", tag);
+  *len = n;
+  return buf;
+}
+
+/* What `logs` prints of one stream of the log. */
+static char *
+print_stream (uint8_t stream, size_t *len)
+{
+  struct logfile_print_opts po = { .tail = -1, .streams = 1u << stream };
+  ocirt_error_t err = NULL;
+  char path[sizeof tmpdir + 16];
+  int fd;
+  struct stat st;
+  char *buf;
+
+  snprintf (path, sizeof path, "%s/print.out", tmpdir);
+  fd = open (path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  assert_true (fd >= 0);
+  assert_int_equal (logfile_print (log_path, &po, fd, &err), 0);
+  assert_int_equal (fstat (fd, &st), 0);
+  buf = malloc ((size_t) st.st_size + 1);
+  assert_int_equal (pread (fd, buf, (size_t) st.st_size, 0), st.st_size);
+  close (fd);
+  unlink (path);
+  *len = (size_t) st.st_size;
+  return buf;
+}
+
+static void
+test_small_ring_two_fast_streams_every_byte_in_order (void **unused)
+{
+  (void) unused;
+  int out[2], errp[2];
+  ocirt_error_t err = NULL;
+  size_t out_len, err_len, got_len;
+  cleanup_free char *out_data = stream_data ('o', &out_len);
+  cleanup_free char *err_data = stream_data ('e', &err_len);
+  struct stream_writer wo, we;
+  pthread_t to, te;
+
+  assert_int_equal (pipe2 (out, O_CLOEXEC), 0);
+  assert_int_equal (pipe2 (errp, O_CLOEXEC), 0);
+  /* The smallest ring: every read is cut by it, and a 1 MiB pipe holds
+   * far more than it. */
+  struct log_pump *p = log_pump_start (out[0], errp[0], log_path, 4096, NULL, &err);
+  assert_non_null (p);
+  wo = (struct stream_writer) { out[1], out_data, out_len, 1 };
+  we = (struct stream_writer) { errp[1], err_data, err_len, 2 };
+  pthread_create (&to, NULL, stream_writer_main, &wo);
+  pthread_create (&te, NULL, stream_writer_main, &we);
+  pthread_join (to, NULL);
+  pthread_join (te, NULL);
+  assert_int_equal (log_pump_join (p, &err), 0);
+
+  cleanup_free char *got_out = print_stream (LOGFILE_STREAM_STDOUT, &got_len);
+  assert_int_equal (got_len, out_len);
+  assert_memory_equal (got_out, out_data, out_len);
+  cleanup_free char *got_err = print_stream (LOGFILE_STREAM_STDERR, &got_len);
+  assert_int_equal (got_len, err_len);
+  assert_memory_equal (got_err, err_data, err_len);
+}
+
 int
 main (void)
 {
@@ -211,6 +326,7 @@ main (void)
     cmocka_unit_test_teardown (test_tee_to_file_gets_the_same_bytes_as_the_log, teardown),
     cmocka_unit_test_teardown (test_tee_to_a_pipe_without_reader_is_given_up_and_the_log_keeps_all, teardown),
     cmocka_unit_test_teardown (test_no_copy_no_hook_calls, teardown),
+    cmocka_unit_test_teardown (test_small_ring_two_fast_streams_every_byte_in_order, teardown),
   };
   return cmocka_run_group_tests (tests, group_setup, group_teardown);
 }
