@@ -149,11 +149,12 @@ OCIRT_BIN=$OCIRT OCIRT_RO=$ro_bin unshare -m sh -c '
 	bench "$N" "$work/bundle" "$root" "${runtimes[@]}"
 
 # Log throughput of the shim: only once ocirt has one (`ocirt logs`).
-#  1. the pipeline alone: tests/bench/log_throughput.c (pump vs `cat > file`);
-#  2. end to end: a container writes BENCH_LOG_MB MiB of text lines through
-#     `run -d --shim always`; timed until the shim exits (the log is then
-#     complete), against the same stream through `cat > file`, best of
-#     three each; bytes checked with `logs`.
+#  1. the pipeline alone: tests/bench/log_throughput.c (pump vs `cat > file`,
+#     BENCH_LOG_MB MiB, bytes checked);
+#  2. end to end: tests/bench/log_e2e.py, BENCH_LOG_E2E_MB (256) MiB of
+#     100-byte lines from a container through `run -d --shim always`, beside
+#     the same pipeline on the host and podman's conmon, BENCH_LOG_ROUNDS (5)
+#     interleaved rounds: medians, ratios, CPU per MiB, RSS.
 echo
 mb=${BENCH_LOG_MB:-1024}
 if [[ -x $OCIRT ]] && "$OCIRT" logs --help >/dev/null 2>&1; then
@@ -169,72 +170,24 @@ if [[ -x $OCIRT ]] && "$OCIRT" logs --help >/dev/null 2>&1; then
 		fi
 	fi
 
-	# 64 MiB of text lines, written BENCH_LOG_MB/64 times.
-	# (yes dies of SIGPIPE when head is done: not an error.)
-	yes 'the quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ' |
-		head -c 64M > "$work/bundle/rootfs/logsrc" || true
-	reps=$(((mb + 63) / 64))
-	bytes_in=$((reps * 64 * 1048576))
-	rootfs-tools/mkbundle.sh --edit "$work/bundle" \
-		".process.args=[\"sh\",\"-c\",\"for i in \$(seq $reps); do cat /logsrc; done\"]"
-	id=bench-log-$$
-	log=$logdir/container.log
-	# Three timed rounds, each a plain copy then the shim, and the best of
-	# each is kept (throughput on a shared machine: noise only slows).
-	# Nothing else runs meanwhile: on 2 cores, sampling every 10 ms would
-	# take CPU from the shim. A fourth, untimed run samples the shim's peak
-	# RSS (VmHWM) and CPU time (utime+stime, in clock ticks). The shim exits
-	# once the init is gone and the log is complete.
-	plain_ns=0 shim_ns=0 shim_hwm=0 shim_ticks=0
-	for pass in 1 2 3 sampled; do
-		if [[ $pass != sampled ]]; then
-			start=$(date +%s%N)
-			for _ in $(seq "$reps"); do cat "$work/bundle/rootfs/logsrc"; done | cat > "$logdir/plain.out"
-			ns=$(($(date +%s%N) - start))
-			((plain_ns == 0 || ns < plain_ns)) && plain_ns=$ns
-			rm -f "$logdir/plain.out"
-		fi
-		rm -f "$log"
-		"$OCIRT" --root "$root" delete --force "$id" >/dev/null 2>&1 || true
-		start=$(date +%s%N)
-		"$OCIRT" --root "$root" run -d --shim always --log-path "$log" --bundle "$work/bundle" "$id" \
-			</dev/null >/dev/null 2>&1 || echo "log throughput: run -d --shim always failed"
-		shim=$(jq -r '.shim_pid // 0' "$root/$id/state.json" 2>/dev/null || echo 0)
-		while ((shim > 0)) && kill -0 "$shim" 2>/dev/null; do
-			if [[ $pass == sampled && -r /proc/$shim/status ]]; then
-				h=$(awk '/^VmHWM:/ {print $2}' "/proc/$shim/status" 2>/dev/null)
-				t=$(awk '{print $14 + $15}' "/proc/$shim/stat" 2>/dev/null)
-				((${h:-0} > shim_hwm)) && shim_hwm=$h
-				((${t:-0} > shim_ticks)) && shim_ticks=$t
-				sleep 0.01
-			else
-				sleep 0.02
-			fi
+	# End to end through a container, beside the host pipeline and conmon:
+	# tests/bench/log_e2e.py (medians of interleaved rounds, the empty run
+	# subtracted). The container runs the host's own coreutils yes and head,
+	# copied in with the libraries they load, so that both sides run the
+	# very same pipeline.
+	for bin in yes head; do
+		path=$(command -v "$bin")
+		mkdir -p "$work/bundle/rootfs/usr/local/bin"
+		cp "$path" "$work/bundle/rootfs/usr/local/bin/"
+		for lib in $(ldd "$path" | grep -o '/[^ ]*'); do
+			mkdir -p "$work/bundle/rootfs$(dirname "$lib")"
+			cp -L "$lib" "$work/bundle/rootfs$lib"
 		done
-		ns=$(($(date +%s%N) - start))
-		[[ $pass != sampled ]] && ((shim_ns == 0 || ns < shim_ns)) && shim_ns=$ns
 	done
-	bytes_out=$("$OCIRT" --root "$root" logs "$id" 2>/dev/null | wc -c)
-	"$OCIRT" --root "$root" delete --force "$id" >/dev/null 2>&1 || true
-	awk -v b="$bytes_in" -v o="$bytes_out" -v p="$plain_ns" -v s="$shim_ns" 'BEGIN {
-		mbs = b / 1048576
-		printf "log throughput, end to end (%d MiB of text lines): shim %.0f MB/s, cat > file %.0f MB/s: %.0f%% of cat\n",
-			mbs, mbs / (s / 1e9), mbs / (p / 1e9), 100 * p / s
-		printf "log bytes: %d written, %d read back with `ocirt logs`%s\n", b, o, (b == o ? "" : "  MISMATCH")
-	}'
-	awk -v h="$shim_hwm" -v t="$shim_ticks" -v hz="$(getconf CLK_TCK)" -v mb="$mb" 'BEGIN {
-		printf "shim under load: peak RSS %.1f MiB, CPU %.2f s for %d MiB (%.2f ms per MiB)\n",
-			h / 1024, t / hz, mb, 1000 * t / hz / mb
-	}'
-	# An idle shim: a container that only sleeps.
-	rootfs-tools/mkbundle.sh --edit "$work/bundle" '.process.args=["sleep","5"]'
-	"$OCIRT" --root "$root" run -d --shim always --bundle "$work/bundle" "$id-idle" </dev/null >/dev/null 2>&1
-	sleep 0.5
-	idle=$(jq -r '.shim_pid // 0' "$root/$id-idle/state.json" 2>/dev/null || echo 0)
-	if ((idle > 0)) && [[ -r /proc/$idle/status ]]; then
-		awk '/^VmRSS:/ {printf "shim idle: RSS %.1f MiB\n", $2 / 1024}' "/proc/$idle/status"
-	fi
-	"$OCIRT" --root "$root" delete --force "$id-idle" >/dev/null 2>&1 || true
+	echo
+	python3 tests/bench/log_e2e.py --ocirt "$OCIRT" --bundle "$work/bundle" --logdir "$logdir" \
+		--mib "${BENCH_LOG_E2E_MB:-256}" --rounds "${BENCH_LOG_ROUNDS:-5}" ||
+		echo "log path end to end: the bench failed"
 else
 	echo "log throughput: not available (shim not built)"
 fi

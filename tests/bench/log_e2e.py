@@ -1,0 +1,392 @@
+#!/usr/bin/env python3
+"""log_e2e.py - the shim's log path end to end, beside the host pipeline
+and conmon, in one run (a benchmark: it reports, it does not fail).
+
+A container writes MiB MiB of 100-byte lines to its stdout with the same
+`yes LINE | head -c N` pipeline as the host, using the same binaries (the
+host's coreutils `yes` and `head`, copied into the bundle's rootfs with the
+libc they need), and the log goes to tmpfs:
+
+  host   sh -c 'yes LINE | head -c N > FILE'          (the reference)
+  ocirt  ocirt run -d --shim always --log-path FILE   (timed until the shim exits)
+  conmon podman run -d --log-driver k8s-file          (timed until conmon exits)
+
+Each is timed once with N bytes and once with none, interleaved per round
+(host, ocirt, conmon, host-empty, ocirt-empty, conmon-empty), so that the
+fixed cost of starting and tearing down (podman's is large) is subtracted:
+throughput = MiB / (median(t_N) - median(t_0)). This script is the child
+subreaper of everything it starts, so it sees the exact moment the shim or
+conmon exits (a `kill -0` poll would also count the time until the system's
+pid 1 reaps the orphan: 1.7 s on this machine) and reads its CPU time
+(utime + stime of its own threads, not its children's) while it is a zombie.
+A last, separate round samples the peak RSS (VmHWM) of the shim and of
+conmon every 10 ms, and their RSS when idle.
+
+Usage: log_e2e.py --ocirt [NAME=]PATH... --bundle DIR --logdir DIR [--mib 256]
+                  [--rounds 5] [--no-podman]
+The bundle's rootfs must hold /usr/local/bin/yes and /usr/local/bin/head
+(bench.sh puts them there).
+"""
+import argparse
+import ctypes
+import glob
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+LINE = ("the quick brown fox jumps over the lazy dog 0123456789 "
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopq")  # 99 bytes + "\n"
+PR_SET_CHILD_SUBREAPER = 36
+HZ = os.sysconf("SC_CLK_TCK")
+DEVNULL = os.open(os.devnull, os.O_RDWR)
+
+
+def pipeline(nbytes, bindir="/usr/local/bin/"):
+    return "%syes '%s' | %shead -c %d" % (bindir, LINE, bindir, nbytes)
+
+
+def spawn(argv, env=None):
+    exe = argv[0] if "/" in argv[0] else shutil.which(argv[0])
+    return os.posix_spawn(exe, argv, env or os.environ,
+                          file_actions=[(os.POSIX_SPAWN_DUP2, DEVNULL, 0),
+                                        (os.POSIX_SPAWN_DUP2, DEVNULL, 1),
+                                        (os.POSIX_SPAWN_DUP2, DEVNULL, 2)])
+
+
+def comm(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def cpu_seconds(pid):
+    """utime + stime of pid's own threads (fields 14, 15), read while it is a
+    zombie: the kernel keeps them until it is reaped."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / HZ
+
+
+def run_until(argv, target, env=None):
+    """Run argv; as the subreaper, reap everything it leaves behind, and
+    return (seconds from spawn until the process named `target` exited,
+    its CPU seconds). Waits until every descendant is gone."""
+    t0 = time.monotonic()
+    first = spawn(argv, env)
+    t_end = cpu = None
+    while True:
+        try:
+            info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOWAIT)
+        except ChildProcessError:
+            break
+        if info is None:
+            continue
+        pid = info.si_pid
+        if comm(pid) == target:
+            t_end = time.monotonic() - t0
+            cpu = cpu_seconds(pid)
+        status = os.waitpid(pid, 0)[1]
+        if pid == first and status != 0:
+            reap_all()
+            raise RuntimeError("%s failed (status %d)" % (" ".join(argv[:3]), status))
+    if t_end is None:
+        raise RuntimeError("%s: no %s process exited" % (argv[0], target))
+    return t_end, cpu
+
+
+# Every pipeline runs in a cgroup of its own under this one: a container
+# does, and with cgroup v1's cpu controller a cgroup competes for the CPU as
+# one task against the tasks of its parent, so a host pipeline in the root
+# cgroup would get more CPU than a container on a loaded machine.
+CGROUP_PARENT = "/ocirt-bench"
+
+
+def cpu_cgroup_dir(name):
+    v1 = "/sys/fs/cgroup/cpu"
+    base = v1 if os.path.isdir(v1) and not os.path.islink(v1) else "/sys/fs/cgroup"
+    return base + CGROUP_PARENT + "/" + name
+
+
+class Host:
+    name = "host"
+
+    def __init__(self, logdir):
+        self.out = os.path.join(logdir, "host.out")
+        self.cgroup = cpu_cgroup_dir("host")
+        os.makedirs(self.cgroup, exist_ok=True)
+
+    def run(self, nbytes):
+        t0 = time.monotonic()
+        pid = spawn(["sh", "-c", "echo $$ > %s/cgroup.procs && %s > %s"
+                     % (self.cgroup, pipeline(nbytes, "/usr/bin/"), self.out)])
+        os.waitpid(pid, 0)
+        t = time.monotonic() - t0
+        size = os.path.getsize(self.out)
+        os.unlink(self.out)
+        return t, None, size
+
+    def sample(self, nbytes):
+        return (None, None), None
+
+    def close(self):
+        os.rmdir(self.cgroup)
+
+
+class Ocirt:
+    def __init__(self, name, ocirt, bundle, logdir):
+        self.name, self.ocirt, self.bundle = name, ocirt, bundle
+        self.root = tempfile.mkdtemp(prefix="ocirt-bench-e2e.")
+        self.log = os.path.join(logdir, name + ".log")
+        self.n = 0
+        with open(os.path.join(bundle, "config.json")) as f:
+            self.config = json.load(f)
+        self.config.setdefault("linux", {})["cgroupsPath"] = CGROUP_PARENT + "/" + name
+
+    def _prepare(self, argv):
+        self.config["process"]["args"] = argv
+        with open(os.path.join(self.bundle, "config.json"), "w") as f:
+            json.dump(self.config, f)
+        self.n += 1
+        if os.path.exists(self.log):
+            os.unlink(self.log)
+        return "e2e-%d-%d" % (os.getpid(), self.n)
+
+    def _argv(self, cid):
+        return [self.ocirt, "--root", self.root, "run", "-d", "--shim", "always",
+                "--log-path", self.log, "--bundle", self.bundle, cid]
+
+    def _delete(self, cid):
+        os.waitpid(spawn([self.ocirt, "--root", self.root, "delete", "--force", cid]), 0)
+
+    def run(self, nbytes):
+        cid = self._prepare(["sh", "-c", pipeline(nbytes)])
+        t, cpu = run_until(self._argv(cid), "ocirt-shim")
+        size = os.path.getsize(self.log)
+        self._delete(cid)
+        return t, cpu, size
+
+    def _shim_pid(self, cid):
+        with open(os.path.join(self.root, cid, "state.json")) as f:
+            return json.load(f)["shim_pid"]
+
+    def sample(self, nbytes):
+        cid = self._prepare(["sh", "-c", pipeline(nbytes)])
+        os.waitpid(spawn(self._argv(cid)), 0)
+        peak = sample_hwm(self._shim_pid(cid))
+        reap_all()
+        self._delete(cid)
+        cid = self._prepare(["sleep", "2"])
+        os.waitpid(spawn(self._argv(cid)), 0)
+        time.sleep(0.5)
+        idle = vm_kib(self._shim_pid(cid), "VmRSS")
+        reap_all()
+        self._delete(cid)
+        return peak, idle
+
+    def close(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class Conmon:
+    """podman with a private store and configuration, the same rootfs
+    imported as an image, and a k8s-file log on tmpfs."""
+    name = "conmon"
+    IMAGE = "localhost/ocirt-bench-log"
+
+    def __init__(self, bundle, logdir):
+        self.work = tempfile.mkdtemp(prefix="ocirt-bench-pm.")
+        # podman refuses a runroot path longer than 50 characters.
+        self.runroot = tempfile.mkdtemp(prefix="ocirt-bpm.", dir="/run")
+        self.log = os.path.join(logdir, "conmon.log")
+        w = self.work
+        nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        nproc = min(32768, resource.getrlimit(resource.RLIMIT_NPROC)[1])
+        os.makedirs(w + "/tmp")
+        os.makedirs(w + "/networks")
+        with open(w + "/containers.conf", "w") as f:
+            f.write('[containers]\nnetns = "none"\n'
+                    # Only within the hard limits: no CAP_SYS_RESOURCE here.
+                    'default_ulimits = ["nofile=%d:%d", "nproc=%d:%d"]\n'
+                    '[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n'
+                    'tmp_dir = "%s/tmp"\n'
+                    '[network]\nnetwork_backend = "cni"\nnetwork_config_dir = "%s/networks"\n'
+                    % (nofile, nofile, nproc, nproc, w, w))
+        with open(w + "/storage.conf", "w") as f:
+            f.write('[storage]\ndriver = "overlay"\ngraphroot = "%s/graph"\nrunroot = "%s"\n'
+                    % (w, self.runroot))
+        open(w + "/registries.conf", "w").close()
+        self.env = dict(os.environ, CONTAINERS_CONF=w + "/containers.conf",
+                        CONTAINERS_STORAGE_CONF=w + "/storage.conf",
+                        CONTAINERS_REGISTRIES_CONF=w + "/registries.conf")
+        subprocess.run(["tar", "-C", os.path.join(bundle, "rootfs"), "-cf", w + "/rootfs.tar", "."],
+                       check=True)
+        self.podman(["import", w + "/rootfs.tar", self.IMAGE])
+
+    def podman(self, args, capture=False):
+        r = subprocess.run(["podman"] + args, env=self.env, stdin=DEVNULL, check=True,
+                           stdout=subprocess.PIPE if capture else DEVNULL, stderr=DEVNULL)
+        return r.stdout.decode().strip() if capture else None
+
+    def _argv(self, cmd):
+        if os.path.exists(self.log):
+            os.unlink(self.log)
+        return ["podman", "run", "-d", "--runtime", "runc", "--network", "none",
+                "--cgroup-parent", CGROUP_PARENT, "--log-driver", "k8s-file",
+                "--log-opt", "path=" + self.log, self.IMAGE] + cmd
+
+    def run(self, nbytes):
+        t, cpu = run_until(self._argv(["sh", "-c", pipeline(nbytes)]), "conmon", self.env)
+        size = os.path.getsize(self.log)
+        self.podman(["rm", "-af", "-t", "0"])
+        return t, cpu, size
+
+    def _conmon_pid(self):
+        return int(self.podman(["inspect", "-l", "--format", "{{.State.ConmonPid}}"], capture=True))
+
+    def sample(self, nbytes):
+        os.waitpid(spawn(self._argv(["sh", "-c", pipeline(nbytes)]), self.env), 0)
+        peak = sample_hwm(self._conmon_pid())
+        reap_all()
+        self.podman(["rm", "-af", "-t", "0"])
+        os.waitpid(spawn(self._argv(["sleep", "3"]), self.env), 0)
+        time.sleep(0.5)
+        idle = vm_kib(self._conmon_pid(), "VmRSS")
+        reap_all()
+        self.podman(["rm", "-af", "-t", "0"])
+        return peak, idle
+
+    def close(self):
+        try:
+            self.podman(["rm", "-af", "-t", "0"])
+            self.podman(["rmi", "-af"])
+        except subprocess.CalledProcessError:
+            pass
+        # c/storage leaves its overlay home mounted; unmount what is ours.
+        with open("/proc/self/mountinfo") as f:
+            mounts = [l.split()[4] for l in f]
+        for m in reversed(mounts):
+            if m.startswith(self.work) or m.startswith(self.runroot):
+                subprocess.run(["umount", "-l", m], stderr=DEVNULL)
+        shutil.rmtree(self.work, ignore_errors=True)
+        shutil.rmtree(self.runroot, ignore_errors=True)
+
+
+def vm_kib(pid, key):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for l in f:
+                if l.startswith(key + ":"):
+                    return int(l.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def sample_hwm(pid):
+    """Sample pid every 10 ms until it exits: (the largest VmRSS seen, the
+    last VmHWM seen). VmHWM also counts what the process held before the
+    load: for the shim, the create it ran."""
+    peak = hwm = 0
+    while True:
+        rss, h = vm_kib(pid, "VmRSS"), vm_kib(pid, "VmHWM")
+        if rss is None or h is None:
+            return peak, hwm
+        peak, hwm = max(peak, rss), max(hwm, h)
+        time.sleep(0.01)
+
+
+def reap_all():
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ocirt", required=True, action="append",
+                    help="PATH, or NAME=PATH to compare several builds (repeat)")
+    ap.add_argument("--bundle", required=True)
+    ap.add_argument("--logdir", required=True)
+    ap.add_argument("--mib", type=int, default=256)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--no-podman", action="store_true")
+    a = ap.parse_args()
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        sys.exit("log_e2e: cannot become a child subreaper")
+    nbytes = a.mib << 20
+    subjects = [Host(a.logdir)]
+    for o in a.ocirt:
+        name, path = o.split("=", 1) if "=" in o else ("ocirt", o)
+        subjects.append(Ocirt(name, path, a.bundle, a.logdir))
+    if not a.no_podman and shutil.which("podman") and shutil.which("conmon"):
+        try:
+            subjects.append(Conmon(a.bundle, a.logdir))
+        except (subprocess.CalledProcessError, OSError) as e:
+            print("log e2e: podman unusable, conmon not measured: %s" % e)
+    times = {s.name: {0: [], nbytes: []} for s in subjects}
+    cpus = {s.name: {0: [], nbytes: []} for s in subjects}
+    sizes = {}
+    load0 = os.getloadavg()
+    try:
+        for _ in range(a.rounds):
+            for n in (nbytes, 0):
+                for s in subjects:
+                    t, cpu, size = s.run(n)
+                    times[s.name][n].append(t)
+                    if cpu is not None:
+                        cpus[s.name][n].append(cpu)
+                    if n:
+                        sizes[s.name] = size
+        mem = {s.name: s.sample(nbytes) for s in subjects}
+    finally:
+        for s in subjects:
+            s.close()
+        for d in [cpu_cgroup_dir("")] + glob.glob("/sys/fs/cgroup/*" + CGROUP_PARENT):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
+    load1 = os.getloadavg()
+
+    print("log path end to end: %d MiB of 100-byte lines to stdout, logs on tmpfs, "
+          "%d interleaved rounds; load average %.1f before, %.1f after (%d cores)"
+          % (a.mib, a.rounds, load0[0], load1[0], os.cpu_count()))
+    print("%-7s %9s %9s %9s %8s %7s %8s %10s %10s %9s %9s" % (
+        "", "median", "empty", "net", "MiB/s", "x host", "x conmon", "CPU ms/MiB",
+        "RSS load", "VmHWM", "idle RSS"))
+    rate = {}
+    for s in subjects:
+        full, empty = statistics.median(times[s.name][nbytes]), statistics.median(times[s.name][0])
+        rate[s.name] = a.mib / max(full - empty, 1e-6)
+    for s in subjects:
+        full, empty = statistics.median(times[s.name][nbytes]), statistics.median(times[s.name][0])
+        cpu = "-"
+        if cpus[s.name][nbytes]:
+            c = statistics.median(cpus[s.name][nbytes]) - statistics.median(cpus[s.name][0])
+            cpu = "%.2f" % (1000 * c / a.mib)
+        (peak, hwm), idle = mem[s.name]
+        print("%-7s %7.0f ms %6.0f ms %6.0f ms %8.0f %7.2f %8s %10s %10s %9s %9s" % (
+            s.name, 1000 * full, 1000 * empty, 1000 * (full - empty), rate[s.name],
+            rate[s.name] / rate["host"],
+            "%.2f" % (rate[s.name] / rate["conmon"]) if "conmon" in rate else "-", cpu,
+            "%.2f MiB" % (peak / 1024) if peak else "-",
+            "%.2f MiB" % (hwm / 1024) if hwm else "-",
+            "%.2f MiB" % (idle / 1024) if idle else "-"))
+    print("log bytes written (content + CRI headers): " +
+          ", ".join("%s %d" % (k, v) for k, v in sizes.items()))
+
+
+if __name__ == "__main__":
+    main()
