@@ -28,7 +28,7 @@ _Static_assert (RINGBUF_STREAM_STDOUT == LOGFILE_STREAM_STDOUT
 /* Up to this much is read per read(2), a quarter of the default ring, so
  * that the consumer works through one read while the producer makes the
  * next; a pipe holding more is emptied by several reads in a row. */
-#define READ_CHUNK (32 * 1024)
+#define READ_CHUNK (64 * 1024)
 /* Kernel buffer asked for each container pipe: the default
  * /proc/sys/fs/pipe-max-size, so unprivileged shims get it too. */
 #define PIPE_SIZE (1024 * 1024)

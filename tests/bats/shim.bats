@@ -171,12 +171,12 @@ BIG_LINE='the quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNO
 	got=$(OCIRT_TEST_CMD_TIMEOUT=120 ocirt logs "$CTR_ID" | sha256sum)
 	assert_equal "$got" "$want"
 	echo "# shim: peak RSS $peak KiB, $((syscr / mib)) read calls per MiB" >&3
-	# Bounded by the ring (128 KiB) and the writer's arena whatever the
+	# Bounded by the ring (256 KiB) and the writer's arena whatever the
 	# volume; the ocirt before issue 17 held 3.4 MiB here.
 	((peak > 0 && peak < 3072)) || fail "shim peak RSS ${peak} KiB, expected under 3072"
 	# One read per write of the container would be 256 per MiB; the shim
-	# lets output gather in the pipe and takes it in reads of up to 32 KiB
-	# (about 40 per MiB here; the ocirt before issue 17 made 86 on a loaded
+	# lets output gather in the pipe and takes it in reads of up to 64 KiB
+	# (about 20 per MiB here; the ocirt before issue 17 made 86 on a loaded
 	# machine, more on an idle one). Counted over what passed while the
 	# init lived: nearly all of it.
 	((syscr > 0 && syscr < 64 * mib)) ||
@@ -185,8 +185,9 @@ BIG_LINE='the quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNO
 
 @test "lines longer than the shim's ring, then a partial last line: logs returns them whole, in order" {
 	ocirt_only "the shim is ocirt's"
-	# 300 000 and 200 000 bytes: more than the ring (128 KiB) and than a
-	# record (64 KiB), so each is cut into P records and read in many reads.
+	# 300 000 bytes, more than the ring (256 KiB), and 200 000: both more
+	# than a record (64 KiB), so each is cut into P records and read in
+	# many reads.
 	make_bundle -- sh -c 'head -c 300000 /dev/zero | tr "\0" a; echo; seq 1 3000; head -c 200000 /dev/zero | tr "\0" b'
 	run_detached
 	wait_for_status "$CTR_ID" stopped
