@@ -19,8 +19,9 @@ subreaper of everything it starts, so it sees the exact moment the shim or
 conmon exits (a `kill -0` poll would also count the time until the system's
 pid 1 reaps the orphan: 1.7 s on this machine) and reads its CPU time
 (utime + stime of its own threads, not its children's) while it is a zombie.
-A last, separate round samples the peak RSS (VmHWM) of the shim and of
-conmon every 10 ms, and their RSS when idle.
+A last, separate round samples the RSS of the shim and of conmon every
+10 ms (the largest VmRSS and RssAnon seen under load, and VmHWM), and their
+RSS when idle.
 
 Usage: log_e2e.py --ocirt [NAME=]PATH... --bundle DIR --logdir DIR [--mib 256]
                   [--rounds 5] [--no-podman]
@@ -134,7 +135,7 @@ class Host:
         return t, None, size
 
     def sample(self, nbytes):
-        return (None, None), None
+        return (None, None, None), None
 
     def close(self):
         os.rmdir(self.cgroup)
@@ -292,14 +293,16 @@ def vm_kib(pid, key):
 
 def sample_hwm(pid):
     """Sample pid every 10 ms until it exits: (the largest VmRSS seen, the
-    last VmHWM seen). VmHWM also counts what the process held before the
-    load: for the shim, the create it ran."""
-    peak = hwm = 0
+    last VmHWM seen, the largest RssAnon seen). VmHWM also counts what the
+    process held before the load: for the shim, the create it ran. RssAnon
+    is the part of the RSS that is the process's own memory rather than
+    pages of its binary and libraries, which the page cache shares."""
+    peak = hwm = anon = 0
     while True:
-        rss, h = vm_kib(pid, "VmRSS"), vm_kib(pid, "VmHWM")
-        if rss is None or h is None:
-            return peak, hwm
-        peak, hwm = max(peak, rss), max(hwm, h)
+        rss, h, a = vm_kib(pid, "VmRSS"), vm_kib(pid, "VmHWM"), vm_kib(pid, "RssAnon")
+        if rss is None or h is None or a is None:
+            return peak, hwm, anon
+        peak, hwm, anon = max(peak, rss), max(hwm, h), max(anon, a)
         time.sleep(0.01)
 
 
@@ -363,9 +366,9 @@ def main():
     print("log path end to end: %d MiB of 100-byte lines to stdout, logs on tmpfs, "
           "%d interleaved rounds; load average %.1f before, %.1f after (%d cores)"
           % (a.mib, a.rounds, load0[0], load1[0], os.cpu_count()))
-    print("%-7s %9s %9s %9s %8s %7s %8s %10s %10s %9s %9s" % (
+    print("%-7s %9s %9s %9s %8s %7s %8s %10s %10s %9s %9s %9s" % (
         "", "median", "empty", "net", "MiB/s", "x host", "x conmon", "CPU ms/MiB",
-        "RSS load", "VmHWM", "idle RSS"))
+        "RSS load", "VmHWM", "anon load", "idle RSS"))
     rate = {}
     for s in subjects:
         full, empty = statistics.median(times[s.name][nbytes]), statistics.median(times[s.name][0])
@@ -376,13 +379,14 @@ def main():
         if cpus[s.name][nbytes]:
             c = statistics.median(cpus[s.name][nbytes]) - statistics.median(cpus[s.name][0])
             cpu = "%.2f" % (1000 * c / a.mib)
-        (peak, hwm), idle = mem[s.name]
-        print("%-7s %7.0f ms %6.0f ms %6.0f ms %8.0f %7.2f %8s %10s %10s %9s %9s" % (
+        (peak, hwm, anon), idle = mem[s.name]
+        print("%-7s %7.0f ms %6.0f ms %6.0f ms %8.0f %7.2f %8s %10s %10s %9s %9s %9s" % (
             s.name, 1000 * full, 1000 * empty, 1000 * (full - empty), rate[s.name],
             rate[s.name] / rate["host"],
             "%.2f" % (rate[s.name] / rate["conmon"]) if "conmon" in rate else "-", cpu,
             "%.2f MiB" % (peak / 1024) if peak else "-",
             "%.2f MiB" % (hwm / 1024) if hwm else "-",
+            "%.2f MiB" % (anon / 1024) if anon else "-",
             "%.2f MiB" % (idle / 1024) if idle else "-"))
     print("log bytes written (content + CRI headers): " +
           ", ".join("%s %d" % (k, v) for k, v in sizes.items()))
