@@ -356,7 +356,11 @@ def main():
     finally:
         for s in subjects:
             s.close()
-        for d in [cpu_cgroup_dir("")] + glob.glob("/sys/fs/cgroup/*" + CGROUP_PARENT):
+        # podman leaves conmon's cgroup (<parent>/conmon) behind, empty.
+        dirs = (glob.glob("/sys/fs/cgroup/*%s/*/" % CGROUP_PARENT)
+                + glob.glob("/sys/fs/cgroup%s/*/" % CGROUP_PARENT)
+                + glob.glob("/sys/fs/cgroup/*" + CGROUP_PARENT))
+        for d in dirs + [cpu_cgroup_dir("")]:
             try:
                 os.rmdir(d)
             except OSError:
@@ -372,7 +376,8 @@ def main():
     rate = {}
     for s in subjects:
         full, empty = statistics.median(times[s.name][nbytes]), statistics.median(times[s.name][0])
-        rate[s.name] = a.mib / max(full - empty, 1e-6)
+        # Too few MiB or rounds for the noise: no figure rather than a wrong one.
+        rate[s.name] = a.mib / (full - empty) if full > empty else float("nan")
     for s in subjects:
         full, empty = statistics.median(times[s.name][nbytes]), statistics.median(times[s.name][0])
         cpu = "-"
