@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "../linux/cloned_binary.h"
+#include "../runtime/container.h"
+#include "../shim/shim.h"
 #include "../util/cleanup.h"
 
 #include "../../oci/config.h"
@@ -301,6 +303,10 @@ main (int argc, char **argv)
   enum log_format fmt = LOG_FORMAT_TEXT;
   int exit_code = 1;
 
+  /* The shim re-executed lean (shim.h): before any other work, so that it
+   * touches no more of ocirt than its loop needs. */
+  if (argc > 1 && strcmp (argv[1], SHIM_LEAN_ARG) == 0)
+    container_lean_shim_main (argc, argv);
   int verb_index = parse_globals (argc, argv, &g, &log_path, &fmt, &exit_code, &err);
   g.log.format = fmt;
   if (log_path && log_open (&g.log, log_path, fmt) < 0)

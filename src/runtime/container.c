@@ -692,22 +692,46 @@ create_detached (const struct runtime_ctx *ctx, const struct create_opts *o, boo
   if (shim > 0)
     return shim_wait_report (s.report_fd, err);
 
-  /* In the shim. The log pump starts before the verdict: if it cannot,
-   * the create fails instead of the container writing into a closed pipe. */
+  /* In the shim. It re-executes itself lean (shim.h), which starts the log
+   * pump before the verdict: if it cannot, the create fails instead of the
+   * container writing into a closed pipe. */
   l.stdio = s.stdio;
-  if (launch (ctx, o, wait_for_start, log_path, &l, err) < 0
-      || shim_start_logging (&s, ctx->root, o->id, log_path, err) < 0)
+  /* Opened before `start`, so no event of this container can be missed. */
+  int monitor_fd = -1;
+  if (launch (ctx, o, wait_for_start, log_path, &l, err) == 0)
     {
-      launch_abort (&l, o->id);
-      shim_report (&s, *err);
+      monitor_fd = monitor_open_events ();
+      shim_exec_lean (&s, ctx->root, o->id, log_path, l.pid, monitor_fd, err);
+    }
+  launch_abort (&l, o->id);
+  shim_report (&s, *err);
+  _exit (1);
+}
+
+void
+container_lean_shim_main (int argc, char **argv)
+{
+  struct shim s;
+  struct shim_lean_args a;
+  ocirt_error_t err = NULL;
+
+  if (shim_lean_parse (argc, argv, &s, &a) < 0)
+    _exit (2);
+  if (shim_start_logging (&s, a.root, a.id, a.log_path, &err) < 0)
+    {
+      struct log_sink no_log = { .fd = -1 };
+      struct runtime_ctx ctx = { .root = a.root, .log = &no_log };
+      ocirt_error_t ignored = NULL;
+      /* As launch_abort: the failed create leaves nothing behind. */
+      kill (a.init, SIGKILL);
+      waitpid (a.init, NULL, 0);
+      container_delete (&ctx, a.id, true, &ignored);
+      error_release (&ignored);
+      shim_report (&s, err);
       _exit (1);
     }
-  pid_t init = l.pid;
-  launch_release (&l);
-  /* Opened before `start`, so no event of this container can be missed. */
-  int monitor_fd = monitor_open_events ();
   shim_report (&s, NULL);
-  shim_serve (&s, init, monitor_fd);
+  shim_serve (&s, a.init, a.monitor_fd);
 }
 
 int

@@ -49,6 +49,11 @@ enum container_status
 const char *container_status_name (enum container_status s);
 
 int container_create (const struct runtime_ctx *ctx, const struct create_opts *o, ocirt_error_t *err);
+
+/* The shim re-executed lean (shim.h): `ocirt SHIM_LEAN_ARG ...`. Starts the
+ * log pump and reports the create; if the pump cannot start, deletes the
+ * container and reports that. Never returns. */
+__attribute__ ((noreturn)) void container_lean_shim_main (int argc, char **argv);
 int container_start (const struct runtime_ctx *ctx, const char *id, ocirt_error_t *err);
 
 /* create + start. With detach false it waits, forwards signals, deletes the

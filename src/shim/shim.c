@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -23,6 +24,8 @@
 #include "../util/json.h"
 #include "../util/signals.h"
 #include "pump.h"
+
+extern char **environ;
 
 
 int
@@ -363,10 +366,8 @@ shim_serve (struct shim *s, pid_t init, int monitor_fd)
   bool monitor_killed = false;
   int status = 0;
 
-  /* The pipes' write ends now live only in the container; ours would keep
-   * the pump from ever seeing EOF. The caller's stdio is not ours either. */
-  for (int i = 0; i < 3; i++)
-    close (s->stdio[i]);
+  /* The pipes' write ends now live only in the container (shim_exec_lean
+   * closed ours). The caller's stdio is not ours either. */
   int null = open ("/dev/null", O_RDWR);
   for (int i = 0; i < 3; i++)
     dup2 (null, i);
@@ -406,4 +407,69 @@ shim_serve (struct shim *s, pid_t init, int monitor_fd)
   while (waitpid (-1, NULL, WNOHANG) > 0)
     ;
   _exit (0);
+}
+
+/* Hand an fd across exec (ours are all close-on-exec), and say which. */
+static int
+pass_fd (int fd, char *buf, size_t len)
+{
+  if (fd >= 0 && fcntl (fd, F_SETFD, 0) < 0)
+    return -1;
+  snprintf (buf, len, "%d", fd);
+  return 0;
+}
+
+int
+shim_exec_lean (struct shim *s, const char *root, const char *id, const char *log_path, pid_t init,
+                int monitor_fd, ocirt_error_t *err)
+{
+  enum { N_FDS = 6 };
+  int fds[N_FDS] = { s->report_fd, s->out_read, s->err_read, s->tee[0], s->tee[1], monitor_fd };
+  char nums[N_FDS][16], init_s[16];
+
+  /* The pipes' write ends and the stdin given to the init now live only in
+   * the container; ours would keep the pump from ever seeing EOF. */
+  for (int i = 0; i < 3; i++)
+    close (s->stdio[i]);
+  for (int i = 0; i < N_FDS; i++)
+    if (pass_fd (fds[i], nums[i], sizeof nums[i]) < 0)
+      return make_error (err, errno, "shim: pass fd %d to the lean shim", fds[i]);
+  snprintf (init_s, sizeof init_s, "%d", (int) init);
+  char *argv[] = { (char *) "ocirt-shim", (char *) SHIM_LEAN_ARG, (char *) root, (char *) id,
+                   (char *) log_path, init_s, nums[0], nums[1], nums[2], nums[3], nums[4], nums[5],
+                   NULL };
+  /* The image we run from, never a path: the caller made sure it is the
+   * read-only overlay or the sealed copy, which no container can replace. */
+  execve ("/proc/self/exe", argv, environ);
+  return make_error (err, errno, "shim: re-execute /proc/self/exe");
+}
+
+static int
+arg_int (const char *s)
+{
+  char *end;
+  long v = strtol (s, &end, 10);
+  return *s && *end == '\0' && v >= -1 && v <= INT32_MAX ? (int) v : -2;
+}
+
+int
+shim_lean_parse (int argc, char **argv, struct shim *s, struct shim_lean_args *a)
+{
+  int n[7];
+
+  if (argc != 12 || strcmp (argv[1], SHIM_LEAN_ARG) != 0)
+    return -1;
+  for (int i = 0; i < 7; i++)
+    if ((n[i] = arg_int (argv[5 + i])) < -1)
+      return -1;
+  *s = (struct shim) { .report_fd = n[1], .out_read = n[2], .err_read = n[3],
+                       .stdio = { -1, -1, -1 }, .tee = { n[4], n[5] } };
+  *a = (struct shim_lean_args) { .root = argv[2], .id = argv[3], .log_path = argv[4],
+                                 .init = n[0], .monitor_fd = n[6] };
+  /* exec named us after the image; ps and top show this name, as before. */
+  prctl (PR_SET_NAME, "ocirt-shim", 0, 0, 0);
+  for (int i = 1; i < 7; i++)
+    if (n[i] >= 0)
+      fcntl (n[i], F_SETFD, FD_CLOEXEC);
+  return 0;
 }

@@ -84,4 +84,31 @@ int shim_start_logging (struct shim *s, const char *root, const char *id, const 
  * Never returns. */
 __attribute__ ((noreturn)) void shim_serve (struct shim *s, pid_t init, int monitor_fd);
 
+/* The lean shim. The shim is a fork of ocirt that ran the whole create, so
+ * the libc and ocirt pages that create touched stay resident for the
+ * container's life (about 2 MiB; unmapping them did not help, they fault
+ * back). So once the init exists, the shim re-executes ocirt's own
+ * protected image (/proc/self/exe, see cloned_binary.h) as
+ * `ocirt SHIM_LEAN_ARG ...`: the same pid (still the init's parent and a
+ * child subreaper, as that setting survives exec), the fds it owns passed
+ * by number, and only the pages the log loop touches resident.
+ *
+ * shim_exec_lean: shim side, after a successful launch and before
+ * anything is reported. Returns only on failure (-1, *err set). */
+#define SHIM_LEAN_ARG "--ocirt-lean-shim"
+int shim_exec_lean (struct shim *s, const char *root, const char *id, const char *log_path, pid_t init,
+                    int monitor_fd, ocirt_error_t *err);
+
+/* Lean shim side: take back what shim_exec_lean passed (argv as it built
+ * it) into *s, *init and *monitor_fd, and the root, id and log path. The
+ * caller then starts logging and reports (see container.c). Returns -1 on
+ * an argv it did not build. */
+struct shim_lean_args
+{
+  const char *root, *id, *log_path;
+  pid_t init;
+  int monitor_fd;
+};
+int shim_lean_parse (int argc, char **argv, struct shim *s, struct shim_lean_args *a);
+
 #endif
