@@ -175,7 +175,7 @@ wait_for_lines() {
 # A 100-byte line, as in the log benchmark (tests/bench/log_e2e.py).
 BIG_LINE='the quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopq'
 
-@test "256 MiB of 100-byte lines: logs has every byte in order, the shim stays under 2400 KiB resident and reads in large reads" {
+@test "256 MiB of 100-byte lines: logs has every byte in order, the shim stays under 2450 KiB resident and reads in large reads" {
 	ocirt_only "the shim is ocirt's"
 	local mib=256 bytes=$((256 << 20)) shim init rss=0 peak=0 syscr=0 n=0 k v
 	# busybox yes and head: the container writes 4 KiB at a time.
@@ -206,8 +206,8 @@ BIG_LINE='the quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNO
 	echo "# shim: peak RSS $peak KiB, $((syscr / mib)) read calls per MiB" >&3
 	# Bounded by the ring (256 KiB) and the writer's arena whatever the
 	# volume; the ocirt before issue 17 held 3.4 MiB here, the shim that
-	# kept the create's pages 2.5 MiB, the lean one 2.1-2.2 MiB.
-	((peak > 0 && peak < 2400)) || fail "shim peak RSS ${peak} KiB, expected under 2400"
+	# kept the create's pages 2.5 MiB, the lean one 2.1-2.3 MiB (2184-2380 KiB in four runs; the old 2500-2588).
+	((peak > 0 && peak < 2450)) || fail "shim peak RSS ${peak} KiB, expected under 2450"
 	# One read per write of the container would be 256 per MiB; the shim
 	# lets output gather in the pipe and takes it in reads of up to 64 KiB
 	# (about 20 per MiB here; the ocirt before issue 17 made 86 on a loaded
