@@ -21,6 +21,9 @@ struct runtime_ctx
 {
   const char *root;             /* state root, default /run/ocirt */
   const struct log_sink *log;
+  /* --rootless (default auto: not root): a cgroup that cannot be made is
+   * done without, as runc's rootless cgroup manager (see prepare_cgroup). */
+  bool rootless;
 };
 
 struct create_opts
