@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../linux/cloned_binary.h"
+#include "../linux/idmap.h"
 #include "../util/cleanup.h"
 
 #include "../../oci/config.h"
@@ -30,7 +31,11 @@ default_root (bool *fallback)
   const char *xdg = getenv ("XDG_RUNTIME_DIR");
 
   *fallback = false;
-  if (geteuid () == 0)
+  /* runc's shouldHonorXDGRuntimeDir: root of a user namespace only (rootless
+   * podman runs the runtime so) uses it too, unless USER says root. */
+  if (geteuid () == 0
+      && !(xdg && *xdg && (getenv ("USER") == NULL || strcmp (getenv ("USER"), "root") != 0)
+           && idmap_in_user_namespace ()))
     return strdup (DEFAULT_ROOT);
   if (xdg && *xdg)
     return asprintf (&root, "%s/" ROOTLESS_ROOT_NAME, xdg) < 0 ? NULL : root;
@@ -58,21 +63,18 @@ check_fallback_root (const char *root, ocirt_error_t *err)
 
 /* runc's --rootless: true, false (Go's ParseBool spellings) or auto. */
 static int
-parse_rootless (const char *arg, bool *rootless, ocirt_error_t *err)
+parse_rootless (const char *arg, int *rootless, ocirt_error_t *err)
 {
   static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True", NULL };
   static const char *const no[] = { "0", "f", "F", "false", "FALSE", "False", NULL };
   if (strcmp (arg, "auto") == 0)
-    {
-      *rootless = geteuid () != 0;
-      return 0;
-    }
+    return *rootless = -1, 0;
   for (int i = 0; yes[i]; i++)
     if (strcmp (arg, yes[i]) == 0)
-      return *rootless = true, 0;
+      return *rootless = 1, 0;
   for (int i = 0; no[i]; i++)
     if (strcmp (arg, no[i]) == 0)
-      return *rootless = false, 0;
+      return *rootless = 0, 0;
   return make_error (err, 0, "--rootless \"%s\": use true, false or auto", arg);
 }
 
@@ -366,7 +368,7 @@ parse_globals (int argc, char **argv, struct cli_globals *g, const char **log_pa
 int
 main (int argc, char **argv)
 {
-  struct cli_globals g = { .root = NULL, .log = { .fd = -1 }, .ctx = { .rootless = geteuid () != 0 } };
+  struct cli_globals g = { .root = NULL, .log = { .fd = -1 }, .ctx = { .rootless = -1 } };
   ocirt_error_t err = NULL;
   const char *log_path = NULL;
   enum log_format fmt = LOG_FORMAT_TEXT;

@@ -45,6 +45,23 @@ idmap_unprivileged (void)
   return geteuid () != 0;
 }
 
+bool
+idmap_in_user_namespace (void)
+{
+  char buf[128];
+  unsigned long inside, outside, count;
+  int fd = open ("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n <= 0)
+    return false;
+  buf[n] = '\0';
+  return !(sscanf (buf, "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0 && outside == 0
+           && count == 4294967295UL);
+}
+
 /* The one map the kernel lets an unprivileged process write itself: its
  * own id, once (user_namespaces(7), "Defining user and group ID mappings"). */
 static bool

@@ -27,6 +27,12 @@
  * the /proc files of a non-dumpable process belong to root. */
 bool idmap_unprivileged (void);
 
+/* Whether this process runs in a user namespace other than the initial
+ * one (its uid_map is not the identity "0 0 4294967295"), as runc's
+ * userns.RunningInUserNS: then uid 0 is root only there, as under rootless
+ * podman, which runs the runtime in its own user namespace. */
+bool idmap_in_user_namespace (void);
+
 /* Before anything is created: check that an unprivileged caller may use
  * every mapping of lx (its own id, or a range /etc/subuid or /etc/subgid
  * grants it) and that the helper a mapping needs is in PATH. The error

@@ -435,6 +435,16 @@ run_runtime_hooks (struct launch *l, ocirt_error_t *err)
   return hooks_run (&l->cfg->hooks.create_runtime, "createRuntime", json, err);
 }
 
+/* --rootless, with auto resolved as runc's shouldUseRootlessCgroupManager:
+ * not root, or root of a user namespace only. */
+static bool
+rootless_cgroups (const struct runtime_ctx *ctx)
+{
+  if (ctx->rootless >= 0)
+    return ctx->rootless;
+  return geteuid () != 0 || idmap_in_user_namespace ();
+}
+
 /* runc's rootless rule: a container whose cgroup the caller may not make
  * (cgroup v1, or v2 without a delegated subtree) runs in the caller's
  * cgroup, unless it asks for limits, which would then silently not hold.
@@ -446,7 +456,7 @@ rootless_without_cgroup (struct launch *l, const struct runtime_ctx *ctx, ocirt_
   const struct oci_linux *lx = l->cfg->linux_;
   int e = (*err)->errno_value;
 
-  if (!ctx->rootless || (lx && lx->cgroups_path && *lx->cgroups_path)
+  if (!rootless_cgroups (ctx) || (lx && lx->cgroups_path && *lx->cgroups_path)
       || (e != EACCES && e != EPERM && e != EROFS))
     return -1;
   const char *limit = cgroup_first_limit (lx ? lx->resources : NULL);
@@ -641,7 +651,7 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
   if (check_rootless (l, ctx, err) < 0)
     return -1;
   const char *cgroups_path = l->cfg->linux_ ? l->cfg->linux_->cgroups_path : NULL;
-  l->cgroup_path = ctx->rootless && (cgroups_path == NULL || *cgroups_path == '\0')
+  l->cgroup_path = (cgroups_path == NULL || *cgroups_path == '\0') && rootless_cgroups (ctx)
                      ? cgroup_rootless_default_path (o->id, err)
                      : cgroup_resolve_path (cgroups_path, o->id, err);
   if (l->cgroup_path == NULL)
