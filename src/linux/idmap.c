@@ -133,12 +133,19 @@ check_kind (const struct idmap_kind *k, const struct oci_id_mapping *m, size_t n
     {
       if (m[i].size == 1 && m[i].host_id == k->own_id)
         continue;
-      if (!idmap_subids_allow (subids, pw ? pw->pw_name : NULL, geteuid (), m[i].host_id, m[i].size))
-        return make_error (err, EPERM,
-                           "%s[%zu]: host ids %u-%llu are not yours to map: \"%s\" grants none of "
-                           "them to %s (uid %u), and an unprivileged user may map only its own id %u",
-                           k->field, i, m[i].host_id, (unsigned long long) m[i].host_id + m[i].size - 1,
-                           k->subid_file, pw ? pw->pw_name : "?", (unsigned) geteuid (), k->own_id);
+      if (idmap_subids_allow (subids, pw ? pw->pw_name : NULL, geteuid (), m[i].host_id, m[i].size))
+        continue;
+      char ids[48];
+      if (m[i].size == 1)
+        snprintf (ids, sizeof ids, "host id %u is", m[i].host_id);
+      else
+        snprintf (ids, sizeof ids, "host ids %u-%llu are", m[i].host_id,
+                  (unsigned long long) m[i].host_id + m[i].size - 1);
+      return make_error (err, EPERM,
+                         "%s[%zu]: %s not yours to map: \"%s\" does not grant %s to %s (uid %u), "
+                         "and without it only your own id %u can be mapped",
+                         k->field, i, ids, k->subid_file, m[i].size == 1 ? "it" : "them all",
+                         pw ? pw->pw_name : "?", (unsigned) geteuid (), k->own_id);
     }
   if (!in_path (k->helper))
     return make_error (err, ENOENT,

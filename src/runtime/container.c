@@ -679,8 +679,14 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
   struct monitor_limits limits;
   if (monitor_limits_from_config (l->cfg, &limits, err))
     {
+      /* The monitor's device is root's: rootless, the cgroup (if any)
+       * enforces the limits alone. */
       if (monitor_register (ctx->log, l->pid, o->id, &limits, err) < 0)
-        return -1;
+        {
+          if (((*err)->errno_value != EACCES && (*err)->errno_value != EPERM) || !rootless_cgroups (ctx))
+            return -1;
+          error_release (err);
+        }
     }
   else if (*err)
     return -1;
@@ -1166,21 +1172,29 @@ container_kill (const struct runtime_ctx *ctx, const char *id, int sig, bool all
    * does: when the first process of a container without its own pid
    * namespace exits, its children live on, and containerd's shim kills
    * them with `kill --all ID KILL` on the stopped container. */
-  if (all)
+  if (all && st.cgroup_path)
     {
-      ret = st.cgroup_path ? cgroup_kill_all (st.cgroup_path, sig, err) : 0;
+      ret = cgroup_kill_all (st.cgroup_path, sig, err);
       goto out;
     }
+  /* --all for a rootless container without a cgroup: its init is all that
+   * can be told apart (runc fails with "lstat : no such file or
+   * directory"), and, as with a cgroup, a stopped one is no error. */
   enum container_status status = derive_status (dir_fd, &st, true);
   if (status == STATUS_STOPPED || status == STATUS_CREATING)
     {
-      make_error (err, 0, "container not running");
+      if (all)
+        ret = 0;
+      else
+        make_error (err, 0, "container not running");
       goto out;
     }
   pidfd = open_init_pidfd (&st);
   if (pidfd < 0 || syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
     {
-      if (errno == ESRCH)
+      if (all && errno == ESRCH)
+        ret = 0;
+      else if (errno == ESRCH)
         make_error (err, 0, "container not running");
       else
         make_error (err, errno, "kill container \"%s\"", id);

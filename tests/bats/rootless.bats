@@ -78,9 +78,10 @@ user_has_cgroup() {
 	assert_success
 	assert_line --index 0 0
 	assert_line --index 1 --regexp "^ *0 +$RL_UID +1$"
-	rl_try exec -t "$id" tty
+	# With a terminal, from a terminal (util-linux script's pty), as a user types it.
+	run as_user script -qec "$RL_RUNTIME exec -t $id tty" /dev/null </dev/null
 	assert_success
-	assert_output --regexp '^/dev/pts/[0-9]+'
+	assert_output --regexp '/dev/pts/[0-9]+'
 	rl_try kill "$id" KILL
 	assert_success
 	for _ in $(seq 50); do
@@ -135,7 +136,7 @@ user_has_cgroup() {
 	rl_assert_clean "$id"
 }
 
-@test "rootless with --rootless false: a cgroup the user cannot make is an error" {
+@test "rootless: a cgroup the user cannot make is an error with --rootless false or a cgroupsPath, and done without by default" {
 	user_has_cgroup && skip "the user has a delegated cgroup here"
 	rl_bundle true
 	rl_id
@@ -150,6 +151,10 @@ user_has_cgroup() {
 	assert_output --partial "permission denied"
 	rl_assert_clean "$id"
 	[[ ! -e /sys/fs/cgroup/pids/ocirt-rootless-test && ! -e /sys/fs/cgroup/ocirt-rootless-test ]]
+	rl_config 'del(.linux.cgroupsPath)'
+	rl_try run --bundle "$RL_BUNDLE" "$id"
+	assert_success
+	rl_assert_clean "$id"
 }
 
 @test "rootless --rootless takes true, false or auto and refuses anything else" {
@@ -185,14 +190,17 @@ user_has_cgroup() {
 	rl_config '.linux.uidMappings = [{containerID: 0, hostID: 0, size: 1}]'
 	rl_try run --bundle "$RL_BUNDLE" "$id"
 	assert_failure
-	is_ocirt && assert_output --partial 'linux.uidMappings[0]'
+	if is_ocirt; then assert_output --partial 'linux.uidMappings[0]'; fi
 	rl_assert_clean "$id"
 	# A range outside what /etc/subgid grants.
 	rl_config ".linux.uidMappings = [{containerID: 0, hostID: $RL_UID, size: 1}]
 		| .linux.gidMappings = [{containerID: 0, hostID: $RL_GID, size: 1}, {containerID: 1, hostID: 1, size: 10}]"
 	rl_try run --bundle "$RL_BUNDLE" "$id"
 	assert_failure
-	is_ocirt && assert_output --partial 'linux.gidMappings[1]' && assert_output --partial /etc/subgid
+	if is_ocirt; then
+		assert_output --partial 'linux.gidMappings[1]'
+		assert_output --partial /etc/subgid
+	fi
 	rl_assert_clean "$id"
 }
 
@@ -205,7 +213,10 @@ user_has_cgroup() {
 	RL_PATH=$RL_DIR/bin rl_try run --bundle "$RL_BUNDLE" "$id"
 	assert_failure
 	# runc: "mapping tool not present".
-	is_ocirt && assert_output --partial newuidmap && assert_output --partial PATH
+	if is_ocirt; then
+		assert_output --partial newuidmap
+		assert_output --partial PATH
+	fi
 	rl_assert_clean "$id"
 }
 
@@ -290,4 +301,27 @@ user_has_cgroup() {
 	assert_failure
 	assert_output --partial "$fallback"
 	rm -rf "$fallback"
+}
+
+@test "rootless without a cgroup: kill --all signals the init, and is no error once it has stopped" {
+	# runc 1.1 fails here ("lstat : no such file or directory").
+	ocirt_only "runc cannot kill --all without a cgroup"
+	user_has_cgroup && skip "the user has a delegated cgroup here"
+	rl_bundle
+	rl_id
+	rl_try run -d --bundle "$RL_BUNDLE" "$id"
+	assert_success
+	rl_try kill --all "$id" KILL
+	assert_success
+	for _ in $(seq 50); do
+		rl_try state "$id"
+		[[ $(jq -r .status <<<"$output") == stopped ]] && break
+		sleep 0.1
+	done
+	assert_equal "$(jq -r .status <<<"$output")" stopped
+	rl_try kill --all "$id" KILL
+	assert_success
+	rl_try delete "$id"
+	assert_success
+	rl_assert_clean "$id"
 }

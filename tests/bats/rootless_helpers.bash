@@ -116,11 +116,22 @@ rl_user_pids() {
 	return 0
 }
 
+# rl_wait_no_user_pids - give the user's last processes (a shim that
+# records the exit after delete) up to 5 s to end.
+rl_wait_no_user_pids() {
+	local i
+	for i in $(seq 100); do
+		[[ -z $(rl_user_pids) ]] && return 0
+		sleep 0.05
+	done
+}
+
 # rl_assert_clean ID - nothing of container ID is left: no state directory,
 # no process of the user, no mount of the test's directory on the host.
 rl_assert_clean() {
 	[[ ! -e $RL_STATE/$1 ]] || fail "state directory $RL_STATE/$1 is left behind"
 	local pids
+	rl_wait_no_user_pids
 	pids=$(rl_user_pids)
 	[[ -z $pids ]] || fail "processes of $RL_USER are left behind: $pids"
 	! grep -q "$RL_DIR" /proc/self/mountinfo || fail "a mount under $RL_DIR is left behind"
@@ -131,6 +142,7 @@ rl_teardown() {
 	for id in "${RL_IDS[@]}"; do
 		as_user "$RL_RUNTIME" delete --force "$id" </dev/null >/dev/null 2>&1 || true
 	done
+	rl_wait_no_user_pids
 	left=$(rl_user_pids)
 	# Only processes of the suite's own user, each by its pid.
 	for pid in $left; do
