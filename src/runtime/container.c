@@ -623,9 +623,8 @@ started_hooks (struct launch *l, ocirt_error_t *err)
 /* Before anything exists: an unprivileged caller gets root only in a user
  * namespace, and may map only the ids it owns (idmap.h). */
 static int
-check_rootless (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *err)
+check_rootless (struct launch *l, ocirt_error_t *err)
 {
-  (void) ctx;
   if (!idmap_unprivileged ())
     return 0;
   if (!(l->ns.clone_flags & CLONE_NEWUSER) && l->ns.join_fd[OCI_NS_USER] < 0)
@@ -648,7 +647,7 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
   /* Hooks run in the bundle, as runc's do. */
   if (chdir (l->bundle) < 0)
     return make_error (err, errno, "chdir to bundle \"%s\"", l->bundle);
-  if (check_rootless (l, ctx, err) < 0)
+  if (check_rootless (l, err) < 0)
     return -1;
   const char *cgroups_path = l->cfg->linux_ ? l->cfg->linux_->cgroups_path : NULL;
   l->cgroup_path = (cgroups_path == NULL || *cgroups_path == '\0') && rootless_cgroups (ctx)

@@ -80,7 +80,7 @@ rl_try() {
 # user, without a terminal, args CMD (default: sleep 1000).
 rl_bundle() {
 	(($#)) || set -- sleep 1000
-	"$REPO/rootfs-tools/mkbundle.sh" --link "$RL_BUNDLE" "$OCIRT" -- true >/dev/null
+	"$REPO/rootfs-tools/mkbundle.sh" "${RL_BUNDLE_MODE:---link}" "$RL_BUNDLE" "$OCIRT" -- true >/dev/null
 	rm -f "$RL_BUNDLE/config.json"
 	chown "$RL_USER:" "$RL_BUNDLE"
 	as_user "$RL_RUNTIME" spec --rootless --bundle "$RL_BUNDLE" || fail "spec --rootless failed"
