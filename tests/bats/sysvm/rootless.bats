@@ -36,7 +36,7 @@ teardown() {
 	for i in "${RL_IDS[@]}"; do
 		as_user "$RL_RUNTIME" delete --force "$i" </dev/null >/dev/null 2>&1 || true
 	done
-	[[ -n ${RL_DIR:-} ]] && rm -rf "$RL_DIR"
+	if [[ -n ${RL_DIR:-} ]]; then rm -rf "$RL_DIR"; fi
 }
 
 # in_delegated_unit SCRIPT - run the sh SCRIPT as the user in a transient
