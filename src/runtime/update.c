@@ -204,7 +204,8 @@ container_update (const struct runtime_ctx *ctx, const char *id, const char *res
       apply.devices = cfg->linux_->resources->devices;
       apply.n_devices = cfg->linux_->resources->n_devices;
     }
-  r = cgroup_apply_resources (st.cgroup_path, &apply, err);
+  r = st.cgroup_path ? cgroup_apply_resources (st.cgroup_path, &apply, err)
+                     : make_error (err, 0, "cannot set limits: cgroups not configured for container");
   state_clear (&st);
   if (r < 0)
     return -1;
