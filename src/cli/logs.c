@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../shim/logfile.h"
@@ -21,6 +22,20 @@ shim_gone (void *opaque)
 {
   const struct container_state *st = opaque;
   return !state_process_alive (st->shim_pid, st->shim_start_time);
+}
+
+/* A container that has stopped may still have its last output in the shim,
+ * which drains the pipes and then exits: wait for it (bounded), so that
+ * `logs` right after the container's exit prints all of it. */
+static void
+wait_for_drained_log (const struct container_state *st, enum container_status status)
+{
+  const struct timespec step = { 0, 2 * 1000 * 1000 };
+
+  if (status != STATUS_STOPPED || st->shim_pid <= 0)
+    return;
+  for (int i = 0; i < 2500 && !shim_gone ((void *) st); i++)
+    nanosleep (&step, NULL);
 }
 
 static int
@@ -63,6 +78,8 @@ run_logs (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
     {
       /* A reader that went away (| head) is not an error worth a message. */
       signal (SIGPIPE, SIG_IGN);
+      if (!o.follow)
+        wait_for_drained_log (&st, status);
       o.stop = shim_gone;
       o.stop_opaque = &st;
       r = logfile_print (st.shim_log, &o, STDOUT_FILENO, err);

@@ -251,6 +251,25 @@ BIG_LINE='the quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNO
 	assert_equal "$(grep -cE '^[^ ]+ stderr F err[0-9]+$' "$log")" 200
 }
 
+@test "logs right after the container stopped waits for the shim to write its last output" {
+	ocirt_only "the shim is ocirt's"
+	make_bundle -- sh -c 'sleep 0.5; seq 1 10'
+	run_detached
+	local pid shim
+	pid=$(ocirt state "$CTR_ID" | jq -r .pid)
+	shim=$(shim_of "$pid")
+	# The shim stopped: the container's output waits in its pipe, and its
+	# exited init stays a zombie, which state reads as stopped.
+	kill -STOP "$shim"
+	wait_for_status "$CTR_ID" stopped
+	ocirt logs "$CTR_ID" >"$BATS_TEST_TMPDIR/logs.out" 2>&1 &
+	local reader=$!
+	sleep 0.5
+	kill -CONT "$shim"
+	wait "$reader"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/logs.out")" "$(seq 1 10)"
+}
+
 @test "logs --tail 3 prints the last three lines" {
 	ocirt_only "the shim is ocirt's"
 	make_bundle -- seq 1 10
