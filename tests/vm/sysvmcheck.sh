@@ -23,6 +23,9 @@
 # cannot be built here (no root, no package access), prints
 # "SKIP sysvmcheck: <reason>" and exits 0.
 set -uo pipefail
+# The whole script is one compound command, read before it runs: the file
+# may be edited (or checked out) while a long VM run is using it.
+{
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
 	sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 	exit 0
@@ -97,3 +100,5 @@ elif ((p + s + f == 0)); then
 fi
 echo "sysvmcheck: $p passed, $f failed$( ((s)) && echo ", $s skipped")"
 ((f == 0))
+exit
+}
