@@ -94,6 +94,10 @@ bats: ocirt
 vmcheck: ocirt
 	tests/run-all.sh vm
 
+# The systemd + cgroup v2 + AppArmor Debian VM (tests/vm/sysvm.sh).
+sysvmcheck: ocirt
+	tests/run-all.sh sysvm
+
 # libFuzzer with ASan+UBSan: 300 s per target (make check runs 60 s).
 fuzz:
 	FUZZ_SECONDS=300 tests/run-all.sh fuzz
@@ -110,4 +114,4 @@ clean:
 	rm -f ocirt ocirt-net libocirt.a $(LIB_OBJ) $(CLI_OBJ) $(NET_OBJ) $(DEPS) $(UNIT_BIN) tests/tools/recvtty tests/tools/seccomp_agent tests/tools/sysno
 	rm -rf tests/.work
 
-.PHONY: all unit man vmcheck fuzz stress install deps-build deps-check demo check bats bench clean
+.PHONY: all unit man vmcheck sysvmcheck fuzz stress install deps-build deps-check demo check bats bench clean

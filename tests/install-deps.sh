@@ -18,6 +18,8 @@ CHECK_PKGS+=(crun)
 # miss too), and QEMU with what the VM image is built from (vmcheck).
 CHECK_PKGS+=(strace clang containernetworking-plugins iptables podman conmon containerd umoci docker.io
 	qemu-system-x86 xz-utils cpio gnuplot-nox)
+# The systemd VM (sysvmcheck): its image is made with mmdebstrap and mkfs.ext4 -d.
+CHECK_PKGS+=(mmdebstrap e2fsprogs)
 
 case "${1:-}" in
 build) want=("${BUILD_PKGS[@]}") ;;

@@ -1,19 +1,24 @@
 #!/bin/bash
-# run-all.sh [unit|bats|vm|all] - run ocirt's tests and sum up the results.
+# run-all.sh [unit|bats|vm|sysvm|fuzz|all] - run ocirt's tests and sum up the results.
 #
 # unit: builds each tests/unit/test_*.c (through the Makefile) and runs it;
 #       counts cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)".
 # bats: runs every tests/bats/**/*.bats with --tap; counts "ok" / "not ok";
 #       "ok ... # skip" counts as skipped, neither passed nor failed.
 #       tests/bats/vm/ is left out: those suites need cgroup v2 or the
-#       kernel module, and run inside the QEMU VM.
+#       kernel module, and run inside the QEMU VM; tests/bats/sysvm/ too:
+#       they need a systemd host and run in the systemd VM.
 # vm:   tests/vm/vmcheck.sh (cgroup v2 and the kernel module in a VM); its
 #       closing "vmcheck: N passed, N failed[, N skipped]" line is counted.
 #       Where QEMU cannot run at all it prints a loud SKIP line.
+# sysvm: tests/vm/sysvmcheck.sh (the systemd + cgroup v2 + AppArmor Debian
+#       VM: the systemd cgroup driver, AppArmor, the managers with their
+#       defaults); its "sysvmcheck: N passed, N failed[, N skipped]" line is
+#       counted. Where the image cannot be built it prints a loud SKIP line.
 # fuzz: tests/fuzz/run.sh FUZZ_SECONDS (default 60) per libFuzzer target;
 #       each target that replays its corpus and fuzzes without a crash is
 #       one pass.
-# all:  the four (the default).
+# all:  the five (the default).
 # Every suite's output is printed as it runs. The last line is
 #   N passed, N failed[, N skipped]
 # and the exit status is non-zero if anything failed (or did not build/run).
@@ -25,8 +30,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-all}
 case $mode in
-unit|bats|vm|fuzz|all) ;;
-*) echo "usage: $0 [unit|bats|vm|fuzz|all]" >&2; exit 2 ;;
+unit|bats|vm|sysvm|fuzz|all) ;;
+*) echo "usage: $0 [unit|bats|vm|sysvm|fuzz|all]" >&2; exit 2 ;;
 esac
 
 passed=0 failed=0 skipped=0
@@ -79,7 +84,7 @@ run_bats() {
 			echo "run-all: $suite exited $st without a failing test"
 			failed=$((failed + 1))
 		fi
-	done < <(find tests/bats -path tests/bats/vm -prune -o -name '*.bats' -type f -print | sort)
+	done < <(find tests/bats \( -path tests/bats/vm -o -path tests/bats/sysvm \) -prune -o -name '*.bats' -type f -print | sort)
 }
 
 run_fuzz() {
@@ -126,9 +131,37 @@ run_vm() {
 	fi
 }
 
+run_sysvm() {
+	local st line p f s
+	echo "=== sysvm: tests/vm/sysvmcheck.sh"
+	tests/vm/sysvmcheck.sh </dev/null 2>&1 | tee "$out"
+	st=${PIPESTATUS[0]}
+	line=$(grep -E '^sysvmcheck: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n1)
+	if [[ -z $line ]]; then
+		if grep -q '^SKIP sysvmcheck:' "$out"; then
+			echo "run-all: *** the systemd VM suites were SKIPPED: $(grep '^SKIP sysvmcheck:' "$out") ***"
+			return
+		fi
+		echo "run-all: sysvmcheck exited $st without a summary"
+		failed=$((failed + 1))
+		return
+	fi
+	p=$(sed -E 's/^sysvmcheck: ([0-9]+) passed.*/\1/' <<<"$line")
+	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+	s=$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + ${s:-0}))
+	if ((st != 0 && f == 0)); then
+		echo "run-all: sysvmcheck exited $st without a failing test"
+		failed=$((failed + 1))
+	fi
+}
+
 [[ $mode == unit || $mode == all ]] && run_unit
 [[ $mode == bats || $mode == all ]] && run_bats
 [[ $mode == vm || $mode == all ]] && run_vm
+[[ $mode == sysvm || $mode == all ]] && run_sysvm
 [[ $mode == fuzz || $mode == all ]] && run_fuzz
 
 # The suites share one empty cgroup parent (never removed per test, as

@@ -31,6 +31,9 @@
 #   --append ARGS         more kernel command line
 #   --log FILE            also keep the raw console output in FILE
 #
+# Only one VM runs at a time: the boot holds /tmp/ocirt-vm.lock (as
+# sysvm.sh does) and waits for it.
+#
 # Exit status: the command's; 124 on timeout; 125 when the VM stopped
 # without reporting a status (kernel panic, init failure); 126 when the VM
 # could not be started. Each failure of the VM itself prints a line
@@ -64,7 +67,7 @@ while (($#)); do
 	--smp) smp=${2:?}; shift 2 ;;
 	--append) append+=" ${2:?}"; shift 2 ;;
 	--log) logfile=${2:?}; shift 2 ;;
-	-h|--help) sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option $1 (see --help)" ;;
 	esac
 done
@@ -111,6 +114,14 @@ kcmd+=$append
 qemu=(qemu-system-x86_64 -accel tcg,thread=multi -M q35 -cpu qemu64
 	-m "$mem" -smp "$smp" -no-reboot -nodefaults -no-user-config
 	-display none -kernel "$VMLINUX" -initrd "$work/initrd" -append "$kcmd")
+
+# One VM at a time on this machine (sysvm.sh takes the same lock): two
+# TCG guests on 2 cores make both time out.
+exec 9>/tmp/ocirt-vm.lock
+if ! flock -n 9; then
+	echo "run-vm: waiting for another VM run (lock /tmp/ocirt-vm.lock)" >&2
+	flock 9
+fi
 
 start=$(date +%s.%N)
 if [[ -n $shell ]]; then
