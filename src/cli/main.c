@@ -180,7 +180,7 @@ print_main_help (void)
           "   --log FILE                write ocirt's own log to FILE (default: stderr)\n"
           "   --log-format text|json    format of that log (default: text)\n"
           "   --debug                   log debug messages\n"
-          "   --systemd-cgroup          use the systemd cgroup driver (not available)\n"
+          "   --systemd-cgroup          create's cgroup is a systemd unit (cgroupsPath slice:prefix:name)\n"
           "   --version, -v             print the version\n"
           "   --help, -h                show help\n");
 }
@@ -265,8 +265,8 @@ parse_globals (int argc, char **argv, struct cli_globals *g, const char **log_pa
         g->log.debug = true;
         break;
       case OPT_SYSTEMD:
-        *exit_code = 1;
-        return make_error (err, 0, "--systemd-cgroup: ocirt has no systemd cgroup driver; use cgroupfs paths");
+        g->ctx.systemd_cgroup = true;
+        break;
       case OPT_ROOTLESS:
       case OPT_CRIU:
         break;

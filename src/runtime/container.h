@@ -21,6 +21,7 @@ struct runtime_ctx
 {
   const char *root;             /* state root, default /run/ocirt */
   const struct log_sink *log;
+  bool systemd_cgroup;          /* --systemd-cgroup: create's driver */
 };
 
 struct create_opts
