@@ -180,7 +180,7 @@ print_main_help (void)
           "   --log FILE                write ocirt's own log to FILE (default: stderr)\n"
           "   --log-format text|json    format of that log (default: text)\n"
           "   --debug                   log debug messages\n"
-          "   --systemd-cgroup          create's cgroup is a systemd unit (cgroupsPath slice:prefix:name)\n"
+          "   --systemd-cgroup          use the systemd cgroup driver (cgroupsPath slice:prefix:name)\n"
           "   --version, -v             print the version\n"
           "   --help, -h                show help\n");
 }
