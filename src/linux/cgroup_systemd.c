@@ -1014,7 +1014,7 @@ start_once (const struct sdbus *b, const struct systemd_unit *u, const struct sd
 }
 
 int
-systemd_unit_start (const struct systemd_unit *u, pid_t pid, ocirt_error_t *err)
+systemd_unit_start (const struct systemd_unit *u, pid_t pid, bool *existed, ocirt_error_t *err)
 {
   cleanup_sdbus struct sdbus b = { 0 };
   sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -1036,6 +1036,12 @@ systemd_unit_start (const struct systemd_unit *u, pid_t pid, ocirt_error_t *err)
       b.f.error_free (&e);
       reset_failed (&b, u->name);
       r = start_once (&b, u, is_slice ? NULL : &pids, &e, &result);
+    }
+  *existed = r < 0 && error_is (&e, SD_ERR_UNIT_EXISTS);
+  if (*existed)
+    {
+      b.f.error_free (&e);
+      return 0;
     }
   if (r < 0)
     {

@@ -145,9 +145,12 @@ int systemd_unit_prepare (const char *cgroups_path, const char *id, const struct
                           struct systemd_unit *u, ocirt_error_t *err);
 
 /* Start the transient unit with pid in it (a scope; a slice gets the pid
- * through cgroup.procs) and wait for the job. An existing unit of that
- * name is reset if failed and tried once more, as runc does. */
-int systemd_unit_start (const struct systemd_unit *u, pid_t pid, ocirt_error_t *err);
+ * through cgroup.procs) and wait for the job. A unit of that name that is
+ * loaded already is reset (a failed leftover goes) and tried once more; if
+ * it is still there, it is another container's, live: *existed is set and
+ * the caller joins its cgroup, as runc 1.1 does (runc 1.1 ignores
+ * UnitExists and goes on in the unit's cgroup with a warning). */
+int systemd_unit_start (const struct systemd_unit *u, pid_t pid, bool *existed, ocirt_error_t *err);
 
 /* update: SetUnitProperties (runtime) with res's properties. */
 int systemd_unit_update (const char *name, const struct oci_resources *res, ocirt_error_t *err);

@@ -198,7 +198,7 @@ launch_abort (struct launch *l, const char *id)
       kill (l->pid, SIGKILL);
       waitpid (l->pid, NULL, 0);
     }
-  if (l->cgroup_made && l->sd.name)
+  if (l->cgroup_made && l->sd.name && !l->cgroup_existed)
     remove_systemd_cgroup (l->cgroup_path, l->sd.name, &ignored);
   else if (l->cgroup_made)
     remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
@@ -522,17 +522,25 @@ forward_seccomp_listener (struct launch *l, int remote_fd, ocirt_error_t *err)
  * limits follow: unit properties, then the cgroup files on its path as
  * with cgroupfs (hierarchies systemd left out on v1 are made here). */
 static int
-join_systemd_unit (struct launch *l, ocirt_error_t *err)
+join_systemd_unit (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *err)
 {
   const struct oci_linux *lx = l->cfg->linux_;
   size_t procs = 0;
 
-  if (systemd_unit_start (&l->sd, l->pid, err) < 0)
+  if (systemd_unit_start (&l->sd, l->pid, &l->cgroup_existed, err) < 0)
     return -1;
   l->cgroup_made = true;
+  l->st.cgroup_existed = l->cgroup_existed;
+  /* Another container's live unit: shared as a found cgroupfs cgroup is
+   * (never stopped or removed by this container), with the limits set on
+   * it too, as runc 1.1 does. */
+  if (l->cgroup_existed && lx && systemd_unit_update (l->sd.name, lx->resources, err) < 0)
+    return -1;
   if (cgroup_create_and_enter (l->cgroup_path, l->pid, &procs, err) < 0
       || (lx && cgroup_apply_resources (l->cgroup_path, lx->resources, err) < 0))
     return wrap_error (err, "systemd unit \"%s\"", l->sd.name);
+  if (l->cgroup_existed && procs > 0)
+    log_write (ctx->log, "warning", "container's cgroup is not empty: %zu process(es) found", procs);
   return 0;
 }
 
@@ -540,11 +548,11 @@ join_systemd_unit (struct launch *l, ocirt_error_t *err)
  * clone3 did) and give it its uid/gid maps, then let it set itself up and
  * wait for its verdict. */
 static int
-configure_init (struct launch *l, ocirt_error_t *err)
+configure_init (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *err)
 {
   const struct oci_linux *lx = l->cfg->linux_;
 
-  if (l->sd.name ? join_systemd_unit (l, err) < 0
+  if (l->sd.name ? join_systemd_unit (l, ctx, err) < 0
                  : !l->cloned_into_cgroup && cgroup_enter (l->cgroup_path, l->pid, err) < 0)
     return -1;
   if ((l->ns.clone_flags & CLONE_NEWUSER) && ns_write_id_maps (l->pid, lx, l->proc_fd, err) < 0)
@@ -666,7 +674,7 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
       close (fd);
     }
   if (write_initial_state (l, o, err) < 0 || (wait_for_start && make_exec_fifo (l, err) < 0)
-      || prepare_cgroup (l, ctx, err) < 0 || spawn_init (l, o, err) < 0 || configure_init (l, err) < 0)
+      || prepare_cgroup (l, ctx, err) < 0 || spawn_init (l, o, err) < 0 || configure_init (l, ctx, err) < 0)
     return -1;
   if (pid_file && write_pid_file (pid_file, l->pid, err) < 0)
     return -1;
@@ -1043,7 +1051,7 @@ static void
 destroy_launched (const struct runtime_ctx *ctx, struct launch *l, const char *id)
 {
   ocirt_error_t ignored = NULL;
-  if (l->sd.name)
+  if (l->sd.name && !l->cgroup_existed)
     remove_systemd_cgroup (l->cgroup_path, l->sd.name, &ignored);
   else
     remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
@@ -1245,7 +1253,7 @@ container_delete (const struct runtime_ctx *ctx, const char *id, bool force, oci
     goto out;
   if (st.pid > 0)
     monitor_unregister (st.pid);
-  if (st.cgroup_path && st.systemd_unit)
+  if (st.cgroup_path && st.systemd_unit && !st.cgroup_existed)
     {
       if (remove_systemd_cgroup (st.cgroup_path, st.systemd_unit, err) < 0)
         goto out;
