@@ -244,6 +244,7 @@ prop() {
 }
 
 @test "sysvm systemd: a second container on a live unit's name joins its cgroup with runc 1.1's warning" {
+	ocirt_only "runc 1.1.5 ignores UnitExists and leaves the init in the caller's cgroup"
 	sd_bundle
 	sd_create
 	try --systemd-cgroup create --bundle "$BUNDLE" "$CTR_ID-2"
@@ -255,6 +256,7 @@ prop() {
 }
 
 @test "sysvm systemd: deleting a container that joined a live unit leaves that unit and its container" {
+	ocirt_only "runc 1.1.5's delete of the joiner stops the shared unit, and the first container with it"
 	sd_bundle
 	sd_create
 	try --systemd-cgroup create --bundle "$BUNDLE" "$CTR_ID-2"
@@ -265,6 +267,7 @@ prop() {
 }
 
 @test "sysvm systemd: a failed unit left with the same name is reset, and create goes on" {
+	ocirt_only "runc 1.1.5 ignores UnitExists: its init stays outside the failed unit (runc 1.2 resets it)"
 	# A scope stopped by its RuntimeMaxSec ends "failed" and stays loaded.
 	systemd-run --quiet --unit "$UNIT" --scope -p RuntimeMaxSec=1 sleep 30 || true
 	run systemctl is-failed "$UNIT"
