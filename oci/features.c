@@ -9,7 +9,8 @@
  *  - linux.namespaces: all eight types namespaces.c creates and joins;
  *  - linux.capabilities, linux.seccomp: the lists capabilities.c and
  *    seccomp.c recognise;
- *  - cgroup v1 and v2 with cgroupfs, rdma included; no systemd driver;
+ *  - cgroup v1 and v2 with cgroupfs, rdma included; the systemd driver
+ *    (cgroup_systemd.c) as root, not systemdUser: no rootless systemd;
  *  - apparmor, selinux, intelRdt, idmapped mounts and netDevices: false,
  *    because validate.c and lsm.c refuse them.
  * linux.memoryPolicy is refused by validate.c and has no "enabled" key, so
@@ -123,7 +124,7 @@ gen_linux (yajl_gen g)
          && gen_open (g, "cgroup")
          && gen_bool (g, "v1", true)
          && gen_bool (g, "v2", true)
-         && gen_bool (g, "systemd", false)
+         && gen_bool (g, "systemd", true)
          && gen_bool (g, "systemdUser", false)
          && gen_bool (g, "rdma", true)
          && gen_close (g)

@@ -247,7 +247,7 @@ print_main_help (void)
           "   --log FILE                write ocirt's own log to FILE (default: stderr)\n"
           "   --log-format text|json    format of that log (default: text)\n"
           "   --debug                   log debug messages\n"
-          "   --systemd-cgroup          use the systemd cgroup driver (not available)\n"
+          "   --systemd-cgroup          use the systemd cgroup driver (cgroupsPath slice:prefix:name)\n"
           "   --rootless true|false|auto  do without a cgroup that cannot be made (default: auto,\n"
           "                             true when not run by root)\n"
           "   --version, -v             print the version\n"
@@ -334,8 +334,8 @@ parse_globals (int argc, char **argv, struct cli_globals *g, const char **log_pa
         g->log.debug = true;
         break;
       case OPT_SYSTEMD:
-        *exit_code = 1;
-        return make_error (err, 0, "--systemd-cgroup: ocirt has no systemd cgroup driver; use cgroupfs paths");
+        g->ctx.systemd_cgroup = true;
+        break;
       case OPT_ROOTLESS:
         if (parse_rootless (optarg, &g->ctx.rootless, err) < 0)
           {

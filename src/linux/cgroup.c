@@ -126,7 +126,7 @@ cgroup_resolve_path (const char *cgroups_path, const char *id, ocirt_error_t *er
   if (is_systemd_form (cgroups_path))
     {
       make_error (err, 0,
-                  "cgroupsPath \"%s\": systemd cgroup paths are not supported (no systemd cgroup driver)",
+                  "cgroupsPath \"%s\": a systemd path (slice:prefix:name) needs --systemd-cgroup",
                   cgroups_path);
       return NULL;
     }

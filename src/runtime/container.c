@@ -35,6 +35,7 @@
 #include "../linux/capabilities.h"
 #include "../linux/cgroup.h"
 #include "../linux/idmap.h"
+#include "../linux/cgroup_systemd.h"
 #include "../linux/lsm.h"
 #include "../linux/monitor.h"
 #include "../linux/scheduling.h"
@@ -98,6 +99,7 @@ struct launch
   bool cgroup_existed;            /* found, not made: never removed */
   int cgroup_fd;                  /* v2: the cgroup for CLONE_INTO_CGROUP */
   bool cloned_into_cgroup;
+  struct systemd_unit sd;         /* --systemd-cgroup: its unit (sd.name) */
   struct container_state st;
 };
 
@@ -133,6 +135,7 @@ launch_release (struct launch *l)
   free (l->bundle);
   free (l->rootfs);
   free (l->cgroup_path);
+  systemd_unit_clear (&l->sd);
   close_fd (&l->fifo_fd);
   close_fd (&l->proc_fd);
   close_fd (&l->sync_fd);
@@ -171,6 +174,21 @@ remove_cgroup (const char *path, bool existed, const struct oci_config *cfg, oci
                  : cgroup_destroy (path, err);
 }
 
+/* The end of a systemd driver's cgroup, as runc's: kill what is left
+ * (systemd's stop would SIGTERM it and wait up to TimeoutStopSec), stop
+ * the unit, and remove the directories systemd does not own (v1
+ * hierarchies without systemd accounting, a container's own sub-cgroups). */
+static int
+remove_systemd_cgroup (const char *path, const char *unit, ocirt_error_t *err)
+{
+  cleanup_error ocirt_error_t ignored = NULL;
+
+  cgroup_kill_all (path, SIGKILL, &ignored);
+  if (systemd_unit_stop (unit, err) < 0)
+    return -1;
+  return cgroup_destroy (path, err);
+}
+
 /* Undo a failed create: nothing may be left behind (process, cgroup, state). */
 static void
 launch_abort (struct launch *l, const char *id)
@@ -181,7 +199,9 @@ launch_abort (struct launch *l, const char *id)
       kill (l->pid, SIGKILL);
       waitpid (l->pid, NULL, 0);
     }
-  if (l->cgroup_made && l->cgroup_path)
+  if (l->cgroup_made && l->sd.name && !l->cgroup_existed)
+    remove_systemd_cgroup (l->cgroup_path, l->sd.name, &ignored);
+  else if (l->cgroup_made && l->cgroup_path)
     remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
   error_release (&ignored);
   if (l->dir_fd >= 0)
@@ -310,6 +330,8 @@ write_initial_state (struct launch *l, const struct create_opts *o, ocirt_error_
   st->created = rfc3339_now ();
   st->owner = strdup ("");
   st->cgroup_path = strdup (l->cgroup_path);
+  if (l->sd.name)
+    st->systemd_unit = strdup (l->sd.name);
   st->no_pivot = o->no_pivot;
   st->no_new_keyring = o->no_new_keyring;
   if (cfg->n_annotations)
@@ -486,6 +508,9 @@ prepare_cgroup (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *
 
   if (lx && cgroup_kmem_ignored (lx->resources, false))
     log_write (ctx->log, "warning", "%s", CGROUP_KMEM_IGNORED);
+  /* systemd makes the cgroup around the init (join_systemd_unit). */
+  if (l->sd.name)
+    return 0;
 
   if (cgroup_create_for_init (l->cgroup_path, lx ? lx->resources : NULL, &l->cgroup_fd,
                               &l->cgroup_existed, &procs, err) < 0)
@@ -534,15 +559,43 @@ forward_seccomp_listener (struct launch *l, int remote_fd, ocirt_error_t *err)
   return sync_send (l->sync_fd, SYNC_SECCOMP_DONE, 0, NULL, err);
 }
 
+/* The systemd driver: a scope can only be started with a process in it,
+ * so the init (still waiting for "go") goes into a transient unit, and the
+ * limits follow: unit properties, then the cgroup files on its path as
+ * with cgroupfs (hierarchies systemd left out on v1 are made here). */
+static int
+join_systemd_unit (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *err)
+{
+  const struct oci_linux *lx = l->cfg->linux_;
+  size_t procs = 0;
+
+  if (systemd_unit_start (&l->sd, l->pid, &l->cgroup_existed, err) < 0)
+    return -1;
+  l->cgroup_made = true;
+  l->st.cgroup_existed = l->cgroup_existed;
+  /* Another container's live unit: shared as a found cgroupfs cgroup is
+   * (never stopped or removed by this container), with the limits set on
+   * it too, as runc 1.1 does. */
+  if (l->cgroup_existed && lx && systemd_unit_update (l->sd.name, lx->resources, err) < 0)
+    return -1;
+  if (cgroup_create_and_enter (l->cgroup_path, l->pid, &procs, err) < 0
+      || (lx && cgroup_apply_resources (l->cgroup_path, lx->resources, err) < 0))
+    return wrap_error (err, "systemd unit \"%s\"", l->sd.name);
+  if (l->cgroup_existed && procs > 0)
+    log_write (ctx->log, "warning", "container's cgroup is not empty: %zu process(es) found", procs);
+  return 0;
+}
+
 /* Parent's half of the handshake: put the init in its cgroup (unless
  * clone3 did) and give it its uid/gid maps, then let it set itself up and
  * wait for its verdict. */
 static int
-configure_init (struct launch *l, ocirt_error_t *err)
+configure_init (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *err)
 {
   const struct oci_linux *lx = l->cfg->linux_;
 
-  if (!l->cloned_into_cgroup && l->cgroup_path && cgroup_enter (l->cgroup_path, l->pid, err) < 0)
+  if (l->sd.name ? join_systemd_unit (l, ctx, err) < 0
+                 : !l->cloned_into_cgroup && l->cgroup_path && cgroup_enter (l->cgroup_path, l->pid, err) < 0)
     return -1;
   if ((l->ns.clone_flags & CLONE_NEWUSER) && idmap_write (l->pid, lx, l->proc_fd, err) < 0)
     return -1;
@@ -649,10 +702,21 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
     return make_error (err, errno, "chdir to bundle \"%s\"", l->bundle);
   if (check_rootless (l, err) < 0)
     return -1;
-  const char *cgroups_path = l->cfg->linux_ ? l->cfg->linux_->cgroups_path : NULL;
-  l->cgroup_path = (cgroups_path == NULL || *cgroups_path == '\0') && rootless_cgroups (ctx)
-                     ? cgroup_rootless_default_path (o->id, err)
-                     : cgroup_resolve_path (cgroups_path, o->id, err);
+  const struct oci_linux *lx = l->cfg->linux_;
+  const char *cgroups_path = lx ? lx->cgroups_path : NULL;
+  if (ctx->systemd_cgroup)
+    {
+      /* All of it before the state dir: a bad path or annotation, or no
+       * systemd, leaves nothing behind. */
+      if (systemd_unit_prepare (cgroups_path, o->id, lx ? lx->resources : NULL,
+                                l->cfg->annotations, l->cfg->n_annotations, &l->sd, err) < 0)
+        return -1;
+      l->cgroup_path = strdup (l->sd.path);
+    }
+  else
+    l->cgroup_path = (cgroups_path == NULL || *cgroups_path == '\0') && rootless_cgroups (ctx)
+                         ? cgroup_rootless_default_path (o->id, err)
+                         : cgroup_resolve_path (cgroups_path, o->id, err);
   if (l->cgroup_path == NULL)
     return -1;
   l->root_fd = state_root_open (ctx->root, err);
@@ -671,7 +735,7 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
       close (fd);
     }
   if (write_initial_state (l, o, err) < 0 || (wait_for_start && make_exec_fifo (l, err) < 0)
-      || prepare_cgroup (l, ctx, err) < 0 || spawn_init (l, o, err) < 0 || configure_init (l, err) < 0)
+      || prepare_cgroup (l, ctx, err) < 0 || spawn_init (l, o, err) < 0 || configure_init (l, ctx, err) < 0)
     return -1;
   if (pid_file && write_pid_file (pid_file, l->pid, err) < 0)
     return -1;
@@ -1078,7 +1142,9 @@ static void
 destroy_launched (const struct runtime_ctx *ctx, struct launch *l, const char *id)
 {
   ocirt_error_t ignored = NULL;
-  if (l->cgroup_path)
+  if (l->sd.name && !l->cgroup_existed)
+    remove_systemd_cgroup (l->cgroup_path, l->sd.name, &ignored);
+  else if (l->cgroup_path)
     remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
   error_release (&ignored);
   run_poststop (ctx, l->dir_fd, &l->st);
@@ -1286,7 +1352,12 @@ container_delete (const struct runtime_ctx *ctx, const char *id, bool force, oci
     goto out;
   if (st.pid > 0)
     monitor_unregister (st.pid);
-  if (st.cgroup_path && st.cgroup_existed)
+  if (st.cgroup_path && st.systemd_unit && !st.cgroup_existed)
+    {
+      if (remove_systemd_cgroup (st.cgroup_path, st.systemd_unit, err) < 0)
+        goto out;
+    }
+  else if (st.cgroup_path && st.cgroup_existed)
     {
       /* Only a found cgroup needs the config; one that cannot be read
        * kills nothing that may not be the container's. */

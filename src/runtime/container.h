@@ -25,6 +25,7 @@ struct runtime_ctx
    * namespace only). Rootless, a cgroup that cannot be made is done
    * without, as runc's rootless cgroup manager (see prepare_cgroup). */
   int rootless;
+  bool systemd_cgroup;          /* --systemd-cgroup: create's driver */
 };
 
 struct create_opts

@@ -44,6 +44,7 @@
 #define K_NO_PIVOT "no_pivot"
 #define K_NO_NEW_KEYRING "no_new_keyring"
 #define K_CGROUP_EXISTED "cgroup_existed"
+#define K_SYSTEMD_UNIT "systemd_unit"
 #define K_EXIT "exit"
 #define K_EXIT_CODE "code"
 #define K_EXIT_SIGNAL "signal"
@@ -590,6 +591,7 @@ gen_state (yajl_gen g, const struct container_state *st)
          && gen_annotations (g, st)
          && gen_str (g, K_CGROUP_PATH, st->cgroup_path)
          && gen_bool (g, K_CGROUP_EXISTED, st->cgroup_existed)
+         && gen_str (g, K_SYSTEMD_UNIT, st->systemd_unit)
          && gen_bool (g, K_CREATED_DONE, st->created_done)
          && gen_bool (g, K_NO_PIVOT, st->no_pivot)
          && gen_bool (g, K_NO_NEW_KEYRING, st->no_new_keyring)
@@ -793,6 +795,7 @@ parse_tree (yajl_val root, struct container_state *st, ocirt_error_t *err)
       || parse_annotations (root, st, err) < 0
       || parse_str (root, K_CGROUP_PATH, &st->cgroup_path, err) < 0
       || parse_bool (root, K_CGROUP_EXISTED, &st->cgroup_existed, err) < 0
+      || parse_str (root, K_SYSTEMD_UNIT, &st->systemd_unit, err) < 0
       || parse_bool (root, K_CREATED_DONE, &st->created_done, err) < 0
       || parse_bool (root, K_NO_PIVOT, &st->no_pivot, err) < 0
       || parse_bool (root, K_NO_NEW_KEYRING, &st->no_new_keyring, err) < 0
@@ -931,6 +934,7 @@ state_clear (struct container_state *st)
   free (st->annotation_values);
   free (st->cgroup_path);
   free (st->shim_log);
+  free (st->systemd_unit);
   memset (st, 0, sizeof *st);
 }
 

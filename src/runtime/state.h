@@ -41,6 +41,10 @@ struct container_state
                                      the container's processes in it and
                                      removes nothing (runc 1.1 shares a
                                      cgroup that holds processes) */
+  char *systemd_unit;             /* the systemd driver's unit, NULL with
+                                     cgroupfs: every later verb follows it,
+                                     whatever flags it is given (as runc
+                                     follows its stored config) */
   bool created_done;              /* false while `create` is still running */
   bool no_pivot;
   bool no_new_keyring;            /* keep the caller's session keyring (exec too) */

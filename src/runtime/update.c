@@ -13,6 +13,7 @@
 
 #include "../../oci/config.h"
 #include "../linux/cgroup.h"
+#include "../linux/cgroup_systemd.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/json.h"
@@ -204,8 +205,12 @@ container_update (const struct runtime_ctx *ctx, const char *id, const char *res
       apply.devices = cfg->linux_->resources->devices;
       apply.n_devices = cfg->linux_->resources->n_devices;
     }
-  r = st.cgroup_path ? cgroup_apply_resources (st.cgroup_path, &apply, err)
-                     : make_error (err, 0, "cannot set limits: cgroups not configured for container");
+  /* The systemd driver's unit first, as runc: systemd would otherwise
+   * put its old values back into the files on its next reload. */
+  r = st.systemd_unit ? systemd_unit_update (st.systemd_unit, &apply, err) : 0;
+  if (r == 0)
+    r = st.cgroup_path ? cgroup_apply_resources (st.cgroup_path, &apply, err)
+                       : make_error (err, 0, "cannot set limits: cgroups not configured for container");
   state_clear (&st);
   if (r < 0)
     return -1;

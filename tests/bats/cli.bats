@@ -69,15 +69,6 @@ config_schema() {
 	[[ -n $output ]]
 }
 
-@test "--systemd-cgroup fails with a clear error: there is no systemd driver" {
-	ocirt_only "runc implements the systemd cgroup driver"
-	make_bundle
-	try --systemd-cgroup create --bundle "$BUNDLE" "$CTR_ID"
-	assert_failure
-	assert_output --partial "systemd"
-	[[ ! -e $STATE_ROOT/$CTR_ID ]]
-}
-
 @test "spec writes a default config.json into the current directory" {
 	cd "$BATS_TEST_TMPDIR"
 	run ocirt spec

@@ -43,11 +43,17 @@ features() {
 	assert_output "cgroup ipc mount network pid time user uts"
 }
 
-@test "features reports no systemd cgroup driver" {
-	ocirt_only "runc implements the systemd cgroup driver"
+@test "features reports the systemd cgroup driver" {
+	features
+	run jq -c '.linux.cgroup | {v1, v2, systemd}' "$BATS_TEST_TMPDIR/features.json"
+	assert_output '{"v1":true,"v2":true,"systemd":true}'
+}
+
+@test "features reports no rootless systemd driver (systemdUser) and rdma" {
+	ocirt_only "runc 1.1 has systemdUser and no rdma key"
 	features
 	run jq -c '.linux.cgroup' "$BATS_TEST_TMPDIR/features.json"
-	assert_output '{"v1":true,"v2":true,"systemd":false,"systemdUser":false,"rdma":true}'
+	assert_output '{"v1":true,"v2":true,"systemd":true,"systemdUser":false,"rdma":true}'
 }
 
 @test "features spans ociVersion 1.0.0 to 1.3.0+dev, and create accepts both ends" {

@@ -84,7 +84,7 @@ cgroups_path_rejects_dot_dot_root_and_systemd (void **state)
   resolve_fails ("/", "root cgroup");
   resolve_fails ("/a/b\nc", "control characters");
   resolve_fails ("system.slice:docker:abc",
-                 "systemd cgroup paths are not supported (no systemd cgroup driver)");
+                 "a systemd path (slice:prefix:name) needs --systemd-cgroup");
   ocirt_error_t err = NULL;
   assert_null (cgroup_resolve_path (NULL, "a/b", &err));
   error_release (&err);
