@@ -25,7 +25,7 @@ enum
   OPT_CGROUP,
   OPT_IGNORE_PAUSED,
   OPT_APPARMOR,
-  OPT_PROCESS_LABEL = 'l',
+  OPT_PROCESS_LABEL,
 };
 
 static const struct option exec_options[] = {
@@ -103,7 +103,7 @@ parse (int argc, char **argv, struct exec_opts *o, ocirt_error_t *err)
 {
   int c;
   char *end;
-  while ((c = cli_getopt (&verb_exec, argc, argv, "+p:te:u:g:c:dl:h", exec_options, err)) != -1)
+  while ((c = cli_getopt (&verb_exec, argc, argv, "+p:te:u:g:c:dh", exec_options, err)) != -1)
     switch (c)
       {
       case OPT_PROCESS:
@@ -217,6 +217,6 @@ const struct cli_verb verb_exec = {
           "                             (v1: of controller CTRL only; repeatable with CTRL)\n"
           "   --ignore-paused           exec in a paused container (waits for resume)\n"
           "   --apparmor PROFILE        AppArmor profile (default: the container's)\n"
-          "   --process-label LABEL, -l SELinux label (default: the container's)\n",
+          "   --process-label LABEL     SELinux label (default: the container's)\n",
   .keep_arg_order = true,
 };
