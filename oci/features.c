@@ -11,8 +11,10 @@
  *    seccomp.c recognise;
  *  - cgroup v1 and v2 with cgroupfs, rdma included; the systemd driver
  *    (cgroup_systemd.c) as root, not systemdUser: no rootless systemd;
- *  - apparmor, selinux, intelRdt, idmapped mounts and netDevices: false,
- *    because validate.c and lsm.c refuse them.
+ *  - apparmor, selinux: true, as runc lists them: src/linux/lsm.c applies
+ *    both (whether this host has them is for `ocirt check`);
+ *  - intelRdt, idmapped mounts and netDevices: false, because validate.c
+ *    refuses them.
  * linux.memoryPolicy is refused by validate.c and has no "enabled" key, so
  * it is left out rather than listed with empty arrays; so is
  * potentiallyUnsafeConfigAnnotations, since no annotation of config.json
@@ -136,8 +138,8 @@ gen_linux (yajl_gen g)
          && gen_strv (g, "knownFlags", seccomp_known_flags ())
          && gen_strv (g, "supportedFlags", seccomp_supported_flags ())
          && gen_close (g)
-         && gen_enabled (g, "apparmor", false)
-         && gen_enabled (g, "selinux", false)
+         && gen_enabled (g, "apparmor", true)
+         && gen_enabled (g, "selinux", true)
          && gen_enabled (g, "intelRdt", false)
          && gen_open (g, "mountExtensions")
          && gen_enabled (g, "idmap", false)

@@ -24,6 +24,8 @@ enum
   OPT_PID_FILE,
   OPT_CGROUP,
   OPT_IGNORE_PAUSED,
+  OPT_APPARMOR,
+  OPT_PROCESS_LABEL,
 };
 
 static const struct option exec_options[] = {
@@ -41,6 +43,8 @@ static const struct option exec_options[] = {
   { "pid-file", required_argument, NULL, OPT_PID_FILE },
   { "cgroup", required_argument, NULL, OPT_CGROUP },
   { "ignore-paused", no_argument, NULL, OPT_IGNORE_PAUSED },
+  { "apparmor", required_argument, NULL, OPT_APPARMOR },
+  { "process-label", required_argument, NULL, OPT_PROCESS_LABEL },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -155,6 +159,12 @@ parse (int argc, char **argv, struct exec_opts *o, ocirt_error_t *err)
       case OPT_IGNORE_PAUSED:
         o->ignore_paused = true;
         break;
+      case OPT_APPARMOR:
+        o->apparmor = optarg;
+        break;
+      case OPT_PROCESS_LABEL:
+        o->process_label = optarg;
+        break;
       case 'h':
         return 1;
       default:
@@ -205,6 +215,8 @@ const struct cli_verb verb_exec = {
           "   --pid-file FILE           write the process's host pid to FILE\n"
           "   --cgroup [CTRL:]PATH      run in this existing sub-cgroup of the container's\n"
           "                             (v1: of controller CTRL only; repeatable with CTRL)\n"
-          "   --ignore-paused           exec in a paused container (waits for resume)\n",
+          "   --ignore-paused           exec in a paused container (waits for resume)\n"
+          "   --apparmor PROFILE        AppArmor profile (default: the container's)\n"
+          "   --process-label LABEL     SELinux label (default: the container's)\n",
   .keep_arg_order = true,
 };

@@ -40,6 +40,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/mountinfo.h"
+#include "lsm.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
@@ -448,6 +449,32 @@ copy_up (struct rootfs_ctx *c, const char *rel, int under, ocirt_error_t *err)
   return 0;
 }
 
+/* ---- linux.mountLabel -------------------------------------------------- */
+
+/* A failed mount of src onto rel (errno set); data is shown when it carries
+ * linux.mountLabel, which a kernel without SELinux refuses (EINVAL), as it
+ * does with runc. */
+static int
+mount_error (struct rootfs_ctx *c, const char *src, const char *rel, const char *data, ocirt_error_t *err)
+{
+  int e = errno;
+  if (data == NULL)
+    return make_error (err, e, "mount \"%s\" on \"%s/%s\"", src, c->rootfs, rel);
+  make_error (err, e, "mount \"%s\" on \"%s/%s\" with data %s", src, c->rootfs, rel, data);
+  return lsm_mount_error_hint (err);
+}
+
+/* mqueue takes no context= option: runc labels its root with an xattr. */
+static int
+label_mqueue (struct rootfs_ctx *c, const char *rel, ocirt_error_t *err)
+{
+  char t[PROC_FD_PATH_MAX];
+  cleanup_close int fd = pathsafe_open_in_root (c->rootfd, rel, CREATE_NONE, O_DIRECTORY);
+  if (fd < 0)
+    return make_error (err, errno, "mount destination \"/%s\"", rel);
+  return lsm_label_file (pathsafe_proc_fd_path (t, fd), c->mount_label, err);
+}
+
 /* ---- cgroup filesystem ----------------------------------------------- */
 
 /* Is every comma-separated word of `want` among the words of `have`? */
@@ -630,8 +657,12 @@ mount_cgroup (struct rootfs_ctx *c, const struct oci_mount *m, const char *rel,
       return finish_mount (c, rel, o, true, O_DIRECTORY, err);
     }
 
-  if (mount ("tmpfs", t, "tmpfs", (o->flags & REMOUNT_FLAGS) & ~MS_RDONLY, "mode=755") < 0)
-    return make_error (err, errno, "mount \"tmpfs\" on \"%s/%s\"", c->rootfs, rel);
+  /* runc mounts this tmpfs as any other, with linux.mountLabel. */
+  cleanup_free char *data = c->mount_label ? lsm_mount_data ("mode=755", c->mount_label) : strdup ("mode=755");
+  if (data == NULL)
+    return make_error (err, ENOMEM, "mount \"tmpfs\" on \"%s/%s\"", c->rootfs, rel);
+  if (mount ("tmpfs", t, "tmpfs", (o->flags & REMOUNT_FLAGS) & ~MS_RDONLY, data) < 0)
+    return mount_error (c, "tmpfs", rel, c->mount_label ? data : NULL, err);
   tmpfd = pathsafe_open_in_root (c->rootfd, rel, CREATE_NONE, O_DIRECTORY);
   if (tmpfd < 0)
     return make_error (err, errno, "mount destination \"%s\"", m->destination);
@@ -765,6 +796,15 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, int src_fd, ocirt
                   && (strcmp (type, "tmpfs") == 0 || strcmp (rel, "dev") == 0);
   if (ro_later)
     o.flags &= ~MS_RDONLY;
+  bool labelled = c->mount_label && lsm_mount_takes_label (type, bind);
+  if (labelled)
+    {
+      char *with_label = lsm_mount_data (data, c->mount_label);
+      if (with_label == NULL)
+        return make_error (err, ENOMEM, "mount \"%s\"", m->destination);
+      free (data);
+      data = with_label;
+    }
   if (!bind || (o.flags & MS_REMOUNT))
     {
       if (src == NULL)
@@ -773,13 +813,15 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, int src_fd, ocirt
         {
           if (under >= 0 && copy_up (c, rel, under, err) < 0)
             return -1;
+          if (c->mount_label && type && strcmp (type, "mqueue") == 0 && label_mqueue (c, rel, err) < 0)
+            return -1;
           if (ro_later && strcmp (rel, "dev") != 0 && remount_readonly (c, rel, &o, err) < 0)
             return -1;
           return finish_mount (c, rel, &o, false, oflags, err);
         }
       const char *fallback = type ? fallback_bind_source (type) : NULL;
       if (errno != EPERM || fallback == NULL || (o.flags & MS_REMOUNT))
-        return make_error (err, errno, "mount \"%s\" on \"%s/%s\"", src, c->rootfs, rel);
+        return mount_error (c, src, rel, labelled ? data : NULL, err);
       src = fallback;
       o.flags |= MS_BIND | MS_REC;
     }

@@ -22,6 +22,7 @@ struct rootfs_ctx
   bool has_proc;      /* /proc is a proc mount: the /dev/fd links resolve */
   bool dev_is_bind;   /* /dev comes from the host: leave it alone (runc) */
   bool has_cgroupns;
+  const char *mount_label;  /* linux.mountLabel, or NULL */
 };
 
 

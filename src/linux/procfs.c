@@ -39,19 +39,26 @@ procfs_open (const char *path, ocirt_error_t *err)
   return steal_fd (&fd);
 }
 
-/* "self" is a symlink, which PROC_RESOLVE refuses: name the pid it points
- * to in this procfs's pid namespace instead. */
+/* "self" and "thread-self" are symlinks, which PROC_RESOLVE refuses: name
+ * what they point to ("<pid>", "<pid>/task/<tid>") in this procfs's pid
+ * namespace instead. */
 static int
 resolve_self (int proc, const char *rel, char *buf, size_t size)
 {
-  char pid[24];
-  if (strncmp (rel, "self/", 5) != 0)
-    return snprintf (buf, size, "%s", rel) < (int) size ? 0 : (errno = ENAMETOOLONG, -1);
-  ssize_t n = readlinkat (proc, "self", pid, sizeof pid - 1);
-  if (n <= 0)
-    return -1;
-  pid[n] = '\0';
-  return snprintf (buf, size, "%s/%s", pid, rel + 5) < (int) size ? 0 : (errno = ENAMETOOLONG, -1);
+  static const char *const links[] = { "self", "thread-self" };
+  char target[64];
+  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+    {
+      size_t len = strlen (links[i]);
+      if (strncmp (rel, links[i], len) != 0 || rel[len] != '/')
+        continue;
+      ssize_t n = readlinkat (proc, links[i], target, sizeof target - 1);
+      if (n <= 0)
+        return -1;
+      target[n] = '\0';
+      return snprintf (buf, size, "%s%s", target, rel + len) < (int) size ? 0 : (errno = ENAMETOOLONG, -1);
+    }
+  return snprintf (buf, size, "%s", rel) < (int) size ? 0 : (errno = ENAMETOOLONG, -1);
 }
 
 int

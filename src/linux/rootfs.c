@@ -30,6 +30,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/mountinfo.h"
+#include "lsm.h"
 #include "mounts.h"
 #include "procfs.h"
 
@@ -180,6 +181,14 @@ rootfs_sources_open (const struct oci_config *cfg, const char *bundle, struct ro
   return 0;
 }
 
+/* linux.mountLabel, when set: fresh filesystems get it as context=. */
+static const char *
+rootfs_mount_label (const struct oci_config *cfg)
+{
+  const char *label = cfg->linux_ ? cfg->linux_->mount_label : NULL;
+  return label && *label ? label : NULL;
+}
+
 int
 rootfs_prepare (const struct oci_config *cfg, const char *rootfs, const struct rootfs_sources *sources,
                 int *null_tree, ocirt_error_t *err)
@@ -213,6 +222,7 @@ rootfs_prepare (const struct oci_config *cfg, const char *rootfs, const struct r
   for (size_t i = 0; cfg->linux_ && i < cfg->linux_->n_namespaces; i++)
     if (cfg->linux_->namespaces[i].type == OCI_NS_CGROUP)
       c.has_cgroupns = true;
+  c.mount_label = rootfs_mount_label (cfg);
 
   for (size_t i = 0; i < cfg->n_mounts; i++)
     if (mounts_apply (&c, &cfg->mounts[i], sources && i < sources->n ? sources->fds[i] : -1, err) < 0)
@@ -364,7 +374,7 @@ check_proc_once (bool *checked, const char *what, const char *path, ocirt_error_
  * read-only tmpfs. A missing path is not an error (runc). */
 static int
 mask_path (int rootfd, const char *path, struct null_source *n, bool *proc_checked,
-           ocirt_error_t *err)
+           const char *label, ocirt_error_t *err)
 {
   cleanup_free char *rel = pathsafe_clean_path (path);
   cleanup_close int fd = -1;
@@ -382,8 +392,14 @@ mask_path (int rootfd, const char *path, struct null_source *n, bool *proc_check
     {
       if (check_proc_once (proc_checked, "masked path", path, err) < 0)
         return -1;
-      if (mount ("tmpfs", pathsafe_proc_fd_path (t, fd), "tmpfs", MS_RDONLY, NULL) < 0)
-        return make_error (err, errno, "mask \"%s\"", path);
+      /* runc labels this tmpfs with linux.mountLabel too. */
+      cleanup_free char *data = label ? lsm_mount_data (NULL, label) : NULL;
+      if (label && data == NULL)
+        return make_error (err, ENOMEM, "mask \"%s\"", path);
+      if (mount ("tmpfs", pathsafe_proc_fd_path (t, fd), "tmpfs", MS_RDONLY, data) < 0)
+        return data ? (make_error (err, errno, "mask \"%s\" with a tmpfs with data %s", path, data),
+                       lsm_mount_error_hint (err))
+                    : make_error (err, errno, "mask \"%s\"", path);
       return 0;
     }
   return bind_null (rootfd, n, fd, path, err);
@@ -444,7 +460,7 @@ rootfs_finalize (const struct oci_config *cfg, int null_tree, ocirt_error_t *err
       return -1;
   int ret = 0;
   for (size_t i = 0; ret == 0 && l && i < l->n_masked_paths; i++)
-    ret = mask_path (rootfd, l->masked_paths[i], &null, &proc_checked, err);
+    ret = mask_path (rootfd, l->masked_paths[i], &null, &proc_checked, rootfs_mount_label (cfg), err);
   if (null.own >= 0)
     close (null.own);
   if (ret < 0)

@@ -20,6 +20,7 @@
 #include "../linux/capabilities.h"
 #include "../linux/cgroup.h"
 #include "../linux/idmap.h"
+#include "../linux/lsm.h"
 #include "../linux/namespaces.h"
 #include "../linux/procfs.h"
 #include "../linux/seccomp.h"
@@ -198,6 +199,12 @@ build_process (struct exec_ctx *x, const struct exec_opts *o, ocirt_error_t *err
       x->process = *x->file_process;
       if (x->process.n_args == 0)
         return make_error (err, 0, "%s: .args: the process needs a command", o->process_file);
+      /* A process.json without them runs under the container's profile
+       * and label (runc's newInitConfig), never unconfined. */
+      if (x->cfg->process && (x->process.apparmor_profile == NULL || *x->process.apparmor_profile == '\0'))
+        x->process.apparmor_profile = x->cfg->process->apparmor_profile;
+      if (x->cfg->process && (x->process.selinux_label == NULL || *x->process.selinux_label == '\0'))
+        x->process.selinux_label = x->cfg->process->selinux_label;
       return 0;
     }
   if (x->cfg->process == NULL)
@@ -225,6 +232,10 @@ build_process (struct exec_ctx *x, const struct exec_opts *o, ocirt_error_t *err
     }
   if (o->no_new_privs)
     x->process.no_new_privileges = true;
+  if (o->apparmor)
+    x->process.apparmor_profile = (char *) o->apparmor;
+  if (o->process_label)
+    x->process.selinux_label = (char *) o->process_label;
   if (o->n_caps)
     {
       /* --cap adds to every set, as runc's exec does. */
@@ -276,6 +287,8 @@ static int
 prepare_security (struct exec_ctx *x, const struct runtime_ctx *ctx, ocirt_error_t *err)
 {
   cleanup_strv char **warnings = NULL;
+  if (lsm_check (&x->process, NULL, err) < 0)
+    return -1;
   if (x->process.capabilities)
     {
       if (caps_parse (x->process.capabilities, &x->caps, &warnings, err) < 0)

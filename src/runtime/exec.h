@@ -44,6 +44,8 @@ struct exec_opts
   bool detach;
   const char *pid_file;
   bool ignore_paused;           /* exec into a frozen cgroup: waits for resume */
+  const char *apparmor;         /* --apparmor: the profile instead of the container's */
+  const char *process_label;    /* --process-label: the SELinux label instead */
   struct exec_cgroup *cgroups;
   size_t n_cgroups;
 };

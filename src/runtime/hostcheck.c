@@ -305,6 +305,27 @@ check_state_dir (const struct hostcheck_probe *p, const char *state_dir, struct 
        e == 0 ? "is writable" : "is not writable: ", e == 0 ? "" : errno_text (e));
 }
 
+/* What runc does with the LSM fields follows from these (see lsm.h). */
+static void
+check_lsm (const struct hostcheck_probe *p, struct hostcheck_report *r)
+{
+  cleanup_free char *aa = p->read_file (HOSTCHECK_APPARMOR_ENABLED);
+  bool apparmor = aa && aa[0] == 'Y' && p->exists (HOSTCHECK_APPARMOR_FS);
+  add (r, "AppArmor", apparmor, false,
+       "process.apparmorProfile fails create (as with runc): boot a kernel with AppArmor (apparmor=1 security=apparmor)",
+       "%s", apparmor ? "enabled: process.apparmorProfile is applied"
+                      : aa ? "built into the kernel but not enabled" : "not in this kernel");
+
+  unsigned long type = 0;
+  bool selinuxfs = p->fs_type (HOSTCHECK_SELINUX_FS, &type) == 0 && type == SELINUX_MAGIC;
+  cleanup_free char *enforce = selinuxfs ? p->read_file (HOSTCHECK_SELINUX_FS "/enforce") : NULL;
+  add (r, "SELinux", enforce != NULL, false,
+       "process.selinuxLabel is refused and linux.mountLabel fails the mounts it labels (as with runc)",
+       "%s", enforce == NULL ? "not enabled (no selinuxfs at " HOSTCHECK_SELINUX_FS ")"
+             : enforce[0] == '1' ? "enabled, enforcing: process.selinuxLabel and linux.mountLabel are applied"
+                                 : "enabled, permissive: process.selinuxLabel and linux.mountLabel are applied");
+}
+
 void
 hostcheck_run (const struct hostcheck_probe *p, const char *state_dir, struct hostcheck_report *r)
 {
@@ -320,6 +341,7 @@ hostcheck_run (const struct hostcheck_probe *p, const char *state_dir, struct ho
   check_cap_sys_resource (p, r);
   check_cni (p, r);
   check_monitor (p, r);
+  check_lsm (p, r);
 }
 
 bool

@@ -2,8 +2,8 @@
  *
  * Owns: the list of host findings (kernel, namespaces, cgroups, seccomp,
  * user namespaces, pivot_root, the kernel monitor device, CNI plugins,
- * CAP_SYS_RESOURCE, the state directory) and which of them the default
- * config (`ocirt spec`) needs. Every fact comes through a struct
+ * CAP_SYS_RESOURCE, the state directory, AppArmor and SELinux) and which
+ * of them the default config (`ocirt spec`) needs. Every fact comes through a struct
  * hostcheck_probe, so the decisions are unit-tested with a fake host.
  *
  * Never: changes the host (the state-dir probe creates and removes one
@@ -15,7 +15,7 @@
  * the devices controller), seccomp filters, pivot_root (a root that is not
  * an initramfs) and a writable state directory. Informational: the cgroup,
  * user and time namespaces, user namespace limits, /dev/container_monitor,
- * CNI plugins and CAP_SYS_RESOURCE.
+ * CNI plugins, CAP_SYS_RESOURCE, AppArmor and SELinux.
  */
 #ifndef OCIRT_HOSTCHECK_H
 #define OCIRT_HOSTCHECK_H
@@ -28,6 +28,10 @@
 #define HOSTCHECK_MIN_KERNEL_MINOR 9
 #define HOSTCHECK_CNI_DIR "/usr/lib/cni"
 #define HOSTCHECK_MONITOR_DEV "/dev/container_monitor"
+/* runc's test for AppArmor: the module says Y and its securityfs is there. */
+#define HOSTCHECK_APPARMOR_ENABLED "/sys/module/apparmor/parameters/enabled"
+#define HOSTCHECK_APPARMOR_FS "/sys/kernel/security/apparmor"
+#define HOSTCHECK_SELINUX_FS "/sys/fs/selinux"
 
 /* The facts of the host, one narrow call each. */
 struct hostcheck_probe

@@ -7,7 +7,7 @@
  *   3. become root of the user namespace; new session
  *   4. oom_score_adj (needs the host /proc, so before the mounts)
  *   5. rootfs: mounts, /dev, hostname, pivot_root, sysctl, masked/ro paths
- *   6. environment, rlimits
+ *   6. environment, rlimits, the AppArmor profile and SELinux exec label
  *   7. runc's final sequence: fds marked close-on-exec, cwd (as root, and
  *      again as the user if root could not), seccomp when it needs
  *      CAP_SYS_ADMIN, user, capabilities, no_new_privs, the executable
@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "../linux/keyring.h"
+#include "../linux/lsm.h"
 #include "../linux/process.h"
 #include "hooks.h"
 #include "container.h"
@@ -77,13 +78,22 @@ become_userns_root (const struct init_args *a, ocirt_error_t *err)
 }
 
 /* The caller's session keyring holds the caller's secrets: the container
- * gets its own (in its user namespace, so after joining that). */
+ * gets its own (in its user namespace, so after joining that), made with
+ * the process's SELinux label, as runc makes it. */
 static int
 join_session_keyring (const struct init_args *a, ocirt_error_t *err)
 {
+  ocirt_error_t reset_err = NULL;
   if (a->no_new_keyring)
     return 0;
-  return keyring_join_session (a->id, err);
+  if (lsm_keyring_label (a->proc_fd, a->process, true, err) < 0)
+    return -1;
+  int r = keyring_join_session (a->id, err);
+  /* Later keys are not the container's: back to the default label. runc
+   * ignores a failure here too, since the keyring already has its label. */
+  if (lsm_keyring_label (a->proc_fd, a->process, false, &reset_err) < 0)
+    error_release (&reset_err);
+  return r;
 }
 
 static int
@@ -424,6 +434,13 @@ prepare_process (const struct init_args *a, char ***env, char **path, ocirt_erro
   if ((*env = process_build_env (a->process, err)) == NULL)
     return -1;
   if (rlimits_apply (a->process->rlimits, a->process->n_rlimits, err) < 0)
+    return -1;
+  /* The AppArmor profile and SELinux label take effect at execve. Written
+   * here, through the host /proc that finish_process closes, while the
+   * parent still waits (a profile that is not loaded fails `create`, as in
+   * runc), and before no_new_privs, the capability drop and the filter,
+   * which might deny the open and write. */
+  if (lsm_apply_exec (a->proc_fd, a->process, err) < 0)
     return -1;
   return finish_process (a, path, err);
 }

@@ -142,3 +142,17 @@ finding() {
 	assert_failure
 	assert_output --partial "missing for the default config: state dir;"
 }
+
+@test "the AppArmor and SELinux findings are what this host has, and never required" {
+	aa=false se=false
+	[[ $(cat /sys/module/apparmor/parameters/enabled 2>/dev/null) == Y* && -d /sys/kernel/security/apparmor ]] && aa=true
+	[[ $(stat -f -c %T /sys/fs/selinux 2>/dev/null) == selinux && -r /sys/fs/selinux/enforce ]] && se=true
+	assert_equal "$(finding AppArmor ok)" "$aa"
+	assert_equal "$(finding SELinux ok)" "$se"
+	assert_equal "$(finding AppArmor required)" false
+	assert_equal "$(finding SELinux required)" false
+	if [[ $aa == false ]]; then
+		run finding AppArmor fix
+		assert_output --partial "process.apparmorProfile fails create"
+	fi
+}

@@ -500,15 +500,3 @@ with_seccomp() {
 	assert_failure
 	assert_output --partial "process.scheduler.policy: SCHED_ISO is not implemented"
 }
-
-@test "an AppArmor profile is refused, never silently ignored" {
-	make_bundle -- true
-	update_config '.process.apparmorProfile = "ocirt-test-profile"'
-	run_container
-	if is_ocirt; then
-		assert_failure
-		assert_output --regexp 'process.apparmorProfile: (AppArmor is not enabled on this host|setting AppArmor profiles is not supported yet)'
-	elif [[ ! -e /sys/kernel/security/apparmor ]]; then
-		skip "runc ignores apparmorProfile when the host has no AppArmor"
-	fi
-}

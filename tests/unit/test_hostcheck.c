@@ -101,6 +101,9 @@ static struct
   const char *missing_ns;   /* a namespace name, or NULL */
   int state_errno;
   bool cni;
+  const char *apparmor_enabled;  /* the module parameter, or NULL: not built in */
+  bool apparmor_fs;              /* /sys/kernel/security/apparmor */
+  const char *selinux_enforce;   /* NULL: no selinuxfs */
 } host;
 
 static const char *
@@ -119,6 +122,8 @@ fake_fs_type (const char *path, unsigned long *type)
     t = host.cgroup_unified;
   else if (strcmp (path, "/") == 0)
     t = host.root;
+  else if (strcmp (path, "/sys/fs/selinux") == 0 && host.selinux_enforce)
+    t = SELINUX_MAGIC;
   if (t == 0)
     return -1;
   *type = t;
@@ -139,6 +144,10 @@ fake_read_file (const char *path)
     s = host.mountinfo;
   else if (strcmp (path, "/proc/sys/user/max_user_namespaces") == 0)
     s = host.max_userns;
+  else if (strcmp (path, "/sys/module/apparmor/parameters/enabled") == 0)
+    s = host.apparmor_enabled;
+  else if (strcmp (path, "/sys/fs/selinux/enforce") == 0)
+    s = host.selinux_enforce;
   return s ? strdup (s) : NULL;
 }
 
@@ -147,6 +156,8 @@ fake_exists (const char *path)
 {
   if (strncmp (path, "/proc/self/ns/", 14) == 0)
     return host.missing_ns == NULL || strcmp (path + 14, host.missing_ns) != 0;
+  if (strcmp (path, "/sys/kernel/security/apparmor") == 0)
+    return host.apparmor_fs;
   return false;
 }
 
@@ -299,6 +310,50 @@ hybrid_v1_without_devices_controller_fails (void **unused)
 }
 
 static void
+apparmor_and_selinux_are_reported_never_required (void **unused)
+{
+  (void) unused;
+  static const struct
+  {
+    const char *aa_param;
+    bool aa_fs;
+    const char *enforce;
+    bool aa_ok, se_ok;
+    const char *aa_detail, *se_detail;
+  } cases[] = {
+    { NULL, false, NULL, false, false, "not in this kernel", "not enabled (no selinuxfs at /sys/fs/selinux)" },
+    { "N\n", false, NULL, false, false, "built into the kernel but not enabled", NULL },
+    /* runc's test wants securityfs too. */
+    { "Y\n", false, NULL, false, false, "built into the kernel but not enabled", NULL },
+    { "Y\n", true, NULL, true, false, "enabled: process.apparmorProfile is applied", NULL },
+    { NULL, false, "1", false, true, NULL, "enabled, enforcing" },
+    { NULL, false, "0", false, true, NULL, "enabled, permissive" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      struct hostcheck_report r;
+      good_host (NULL);
+      host.apparmor_enabled = cases[i].aa_param;
+      host.apparmor_fs = cases[i].aa_fs;
+      host.selinux_enforce = cases[i].enforce;
+      hostcheck_run (&fake, "/run/ocirt", &r);
+      const struct hostcheck_item *aa = item (&r, "AppArmor"), *se = item (&r, "SELinux");
+      assert_int_equal (aa->ok, cases[i].aa_ok);
+      assert_int_equal (se->ok, cases[i].se_ok);
+      assert_false (aa->required);
+      assert_false (se->required);
+      if (cases[i].aa_detail)
+        assert_string_equal (aa->detail, cases[i].aa_detail);
+      if (cases[i].se_detail)
+        assert_non_null (strstr (se->detail, cases[i].se_detail));
+      if (!aa->ok)
+        assert_non_null (strstr (aa->fix, "process.apparmorProfile fails create"));
+      assert_true (hostcheck_passed (&r));
+      hostcheck_report_free (&r);
+    }
+}
+
+static void
 json_is_an_array_of_name_ok_detail_fix_required (void **unused)
 {
   (void) unused;
@@ -330,6 +385,7 @@ main (void)
     cmocka_unit_test_setup (each_required_item_fails_the_check, good_host),
     cmocka_unit_test_setup (pivot_root_on_initramfs_names_the_way_out, good_host),
     cmocka_unit_test_setup (hybrid_v1_without_devices_controller_fails, good_host),
+    cmocka_unit_test_setup (apparmor_and_selinux_are_reported_never_required, good_host),
     cmocka_unit_test_setup (json_is_an_array_of_name_ok_detail_fix_required, good_host),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -48,6 +48,20 @@ procfs_open_file_reads_self_and_refuses_symlinks (void **state)
   assert_true (fd >= 0);
   close (fd);
 
+  /* "thread-self/" is this thread: its status names our tid. */
+  char buf[4096], want[64];
+  fd = procfs_open_file (proc, "thread-self/status", O_RDONLY, "/proc/thread-self/status", &err);
+  assert_true (fd >= 0);
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  assert_true (n > 0);
+  buf[n] = '\0';
+  snprintf (want, sizeof want, "\nPid:\t%d\n", (int) gettid ());
+  assert_non_null (strstr (buf, want));
+  /* A prefix that only looks like it is not resolved as one. */
+  assert_int_equal (procfs_open_file (proc, "thread-selfish/status", O_RDONLY, "/proc/thread-selfish/status", &err), -1);
+  error_release (&err);
+
   /* A symlink (here the "mounts" link to self/mounts) is not followed. */
   assert_int_equal (procfs_open_file (proc, "mounts", O_RDONLY, "/proc/mounts", &err), -1);
   assert_non_null (strstr (err->message, "open \"/proc/mounts\": not on procfs"));

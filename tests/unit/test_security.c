@@ -1,5 +1,5 @@
-/* test_security.c - sysctl checks, scheduling parsers, the LSM decision and
- * the features document, as a specification.
+/* test_security.c - sysctl checks, scheduling parsers and the features
+ * document, as a specification (the LSM fields: test_lsm.c).
  *
  * Configs are written as JSON and parsed by oci_config_parse, so each case
  * reads like the config.json a user would write. The few syscalls
@@ -26,7 +26,6 @@
 #include "../../oci/config.h"
 #include "../../oci/features.h"
 #include "../../src/linux/capabilities.h"
-#include "../../src/linux/lsm.h"
 #include "../../src/linux/scheduling.h"
 #include "../../src/linux/sysctl_check.h"
 #include "../../src/util/cleanup.h"
@@ -483,58 +482,6 @@ scheduling_errors_name_the_field (void **state)
   assert_int_equal (WEXITSTATUS (status), 0);
 }
 
-/* ---- LSM fields ------------------------------------------------------------- */
-
-static void
-lsm_fields_are_refused_never_ignored (void **state)
-{
-  static const struct
-  {
-    const char *proc, *lnx;
-    bool apparmor, selinux;
-    const char *want_error;
-  } cases[] = {
-    { "", "", false, false, NULL },
-    { "\"apparmorProfile\":\"\"", "", false, false, NULL },
-    { "\"apparmorProfile\":\"docker-default\"", "", false, false,
-      "process.apparmorProfile: AppArmor is not enabled on this host" },
-    { "\"apparmorProfile\":\"docker-default\"", "", true, false,
-      "process.apparmorProfile: setting AppArmor profiles is not supported yet" },
-    { "\"selinuxLabel\":\"system_u:system_r:container_t:s0\"", "", false, false,
-      "process.selinuxLabel: SELinux is not enabled on this host" },
-    { "\"selinuxLabel\":\"system_u:system_r:container_t:s0\"", "", false, true,
-      "process.selinuxLabel: setting SELinux process labels is not supported yet" },
-    { "", "\"mountLabel\":\"system_u:object_r:container_file_t:s0\"", true, false,
-      "linux.mountLabel: SELinux is not enabled on this host" },
-    { "", "\"mountLabel\":\"system_u:object_r:container_file_t:s0\"", false, true,
-      "linux.mountLabel: setting SELinux mount labels is not supported yet" },
-  };
-  (void) state;
-  for (size_t i = 0; i < N (cases); i++)
-    {
-      cleanup_config struct oci_config *c = config_of (cases[i].proc, "%s", cases[i].lnx);
-      cleanup_error ocirt_error_t err = NULL;
-      struct lsm_host h = { .apparmor = cases[i].apparmor, .selinux = cases[i].selinux };
-      char what[256];
-      snprintf (what, sizeof what, "%s%s (apparmor %d selinux %d)", cases[i].proc, cases[i].lnx,
-                cases[i].apparmor, cases[i].selinux);
-      expect (lsm_check_host (c->process, c->linux_, &h, &err), &err, cases[i].want_error, what);
-    }
-}
-
-static void
-lsm_check_probes_this_host (void **state)
-{
-  struct lsm_host h;
-  cleanup_config struct oci_config *c = config_of ("\"apparmorProfile\":\"p\"", "");
-  cleanup_error ocirt_error_t err = NULL;
-  (void) state;
-
-  lsm_host_probe (&h);
-  assert_int_equal (lsm_check (c->process, c->linux_, &err), -1);
-  assert_non_null (strstr (err->message, h.apparmor ? "not supported yet" : "not enabled on this host"));
-}
-
 /* ---- features --------------------------------------------------------------- */
 
 static const char *
@@ -605,8 +552,10 @@ features_json_states_what_ocirt_implements (void **state)
   assert_non_null (strv_has (get (v, "linux", "seccomp", "archs"), "SCMP_ARCH_X86_64"));
   assert_non_null (get (v, "linux", "seccomp", "knownFlags"));
   assert_non_null (get (v, "linux", "seccomp", "supportedFlags"));
-  assert_true (YAJL_IS_FALSE (get (v, "linux", "apparmor", "enabled")));
-  assert_true (YAJL_IS_FALSE (get (v, "linux", "selinux", "enabled")));
+  /* As runc: the runtime can apply them (whether the host has them is
+   * `ocirt check`'s business). */
+  assert_true (YAJL_IS_TRUE (get (v, "linux", "apparmor", "enabled")));
+  assert_true (YAJL_IS_TRUE (get (v, "linux", "selinux", "enabled")));
   assert_true (YAJL_IS_FALSE (get (v, "linux", "intelRdt", "enabled")));
   assert_true (YAJL_IS_FALSE (get (v, "linux", "netDevices", "enabled")));
   const char *idmap[] = { "linux", "mountExtensions", "idmap", "enabled", NULL };
@@ -637,8 +586,6 @@ main (void)
     cmocka_unit_test (cpu_lists_parse_like_cpuset),
     cmocka_unit_test (scheduling_apply_sets_the_calling_process),
     cmocka_unit_test (scheduling_errors_name_the_field),
-    cmocka_unit_test (lsm_fields_are_refused_never_ignored),
-    cmocka_unit_test (lsm_check_probes_this_host),
     cmocka_unit_test (features_json_states_what_ocirt_implements),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
