@@ -90,19 +90,6 @@ cgroup_controller_name (enum cgroup_controller c)
   return (unsigned) c < CGC_COUNT ? controller_names[c] : "?";
 }
 
-/* The systemd driver's "slice:prefix:name": not absolute and two colons. */
-static bool
-is_systemd_form (const char *p)
-{
-  const char *c1, *c2;
-
-  if (p[0] == '/')
-    return false;
-  c1 = strchr (p, ':');
-  c2 = c1 ? strchr (c1 + 1, ':') : NULL;
-  return c2 != NULL && strchr (c2 + 1, ':') == NULL;
-}
-
 char *
 cgroup_resolve_path (const char *cgroups_path, const char *id, ocirt_error_t *err)
 {
@@ -123,14 +110,9 @@ cgroup_resolve_path (const char *cgroups_path, const char *id, ocirt_error_t *er
       return steal_pointer (&out);
     }
 
-  if (is_systemd_form (cgroups_path))
-    {
-      make_error (err, 0,
-                  "cgroupsPath \"%s\": a systemd path (slice:prefix:name) needs --systemd-cgroup",
-                  cgroups_path);
-      return NULL;
-    }
-
+  /* A systemd-style "slice:prefix:name" without --systemd-cgroup is, as
+   * runc has it, a plain cgroupfs path like any other: kubelet sends that
+   * form to a containerd whose runc is not told to use systemd. */
   out = malloc (strlen (cgroups_path) + 2);
   if (out == NULL)
     abort ();

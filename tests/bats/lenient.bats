@@ -228,3 +228,15 @@ no_mount_namespace() {
 	assert_failure
 	assert_output --partial "unable to restrict sys entries without a private MNT namespace"
 }
+
+@test "a systemd-style cgroupsPath without --systemd-cgroup is a plain cgroupfs path, as runc takes it" {
+	local name="ocirt-test-sd:pfx:$CTR_ID"
+	make_bundle -- cat /proc/self/cgroup
+	update_config ".linux.cgroupsPath = \"$name\""
+	run ocirt run --bundle "$BUNDLE" "$CTR_ID" </dev/null
+	assert_success
+	# Each v1 controller line (and the v2 one) names the path as given.
+	assert_output --partial "pids:/$name"
+	run ocirt delete "$CTR_ID"
+	[[ ! -e /sys/fs/cgroup/pids/$name ]]
+}
