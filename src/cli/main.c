@@ -20,6 +20,7 @@ static const struct cli_verb *const verbs[] = {
   &verb_list, &verb_spec, &verb_ps, &verb_pause, &verb_resume, &verb_logs, &verb_exec, &verb_features,
   &verb_check,
   &verb_update, &verb_events,
+  &verb_checkpoint, &verb_restore,
 };
 
 const struct cli_verb *
@@ -267,8 +268,10 @@ parse_globals (int argc, char **argv, struct cli_globals *g, const char **log_pa
       case OPT_SYSTEMD:
         *exit_code = 1;
         return make_error (err, 0, "--systemd-cgroup: ocirt has no systemd cgroup driver; use cgroupfs paths");
-      case OPT_ROOTLESS:
       case OPT_CRIU:
+        g->criu = optarg;
+        break;
+      case OPT_ROOTLESS:
         break;
       case 'v':
         print_version ();
