@@ -151,7 +151,8 @@ open_log (const char *work, const char *name, ocirt_error_t *err)
 }
 
 /* The first "Error (file:line): message" of criu's log: the cause, where
- * the later ones say what gave up because of it. */
+ * the later ones say what gave up because of it. A helper's bare exit
+ * status ("exited, status=1") says less than the line that follows it. */
 static char *
 first_log_error (const char *log_path)
 {
@@ -167,7 +168,7 @@ first_log_error (const char *log_path)
         *nl = '\0';
       char *e = strstr (line, "Error (");
       char *msg = e ? strstr (e, "): ") : NULL;
-      if (msg)
+      if (msg && strncmp (msg + 3, "exited, status=", 15) != 0)
         return strdup (msg + 3);
       line = nl ? nl + 1 : NULL;
     }
