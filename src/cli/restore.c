@@ -123,7 +123,7 @@ run_restore (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
   if (cli_require_args (&verb_restore, argc, argv, 1, 1, err) < 0)
     return -1;
   o.id = argv[optind];
-  if (criu_check_cgroups_mode (c_opts.manage_cgroups_mode, err) < 0)
+  if (criu_check_cgroups_mode (c_opts.manage_cgroups_mode, err) < 0 || criu_check_empty_ns (c_opts.empty_ns, err) < 0)
     return -1;
   log_debug (&g->log, "restore container %s%s", o.id, detach ? ", detached" : "");
   if (container_run (&g->ctx, &o, detach, &code, err) < 0)

@@ -57,6 +57,14 @@ criu_check_cgroups_mode (const char *mode, ocirt_error_t *err)
   return make_error (err, 0, "Invalid manage cgroups mode \"%s\" (use soft, full, strict or ignore)", mode);
 }
 
+int
+criu_check_empty_ns (const char *ns, ocirt_error_t *err)
+{
+  if (ns == NULL || strcmp (ns, "network") == 0)
+    return 0;
+  return make_error (err, 0, "--empty-ns: namespace \"%s\" is not supported (only network)", ns);
+}
+
 static const char *
 criu_binary (const struct criu_opts *o)
 {
@@ -239,8 +247,10 @@ common_args (char ***argv, const struct criu_opts *o, const char *images, const 
   if (o->auto_dedup)
     strv_append_printf (argv, "--auto-dedup");
   strv_append_printf (argv, "--manage-cgroups=%s", o->manage_cgroups_mode ? o->manage_cgroups_mode : "soft");
+  /* Only the network namespace (runc's "network", criu's "net"), as
+   * criu_check_empty_ns has made sure. */
   if (o->empty_ns)
-    strv_append_printf (argv, "--empty-ns=%s", o->empty_ns);
+    strv_append_printf (argv, "--empty-ns=net");
 }
 
 static bool
@@ -330,7 +340,8 @@ int
 criu_dump (const struct criu_opts *o, const struct container_state *st, const struct oci_config *cfg,
            ocirt_error_t *err)
 {
-  if (criu_check_cgroups_mode (o->manage_cgroups_mode, err) < 0 || check_criu (o, err) < 0)
+  if (criu_check_cgroups_mode (o->manage_cgroups_mode, err) < 0 || criu_check_empty_ns (o->empty_ns, err) < 0
+      || check_criu (o, err) < 0)
     return -1;
   cleanup_free char *images = absolute (o->image_path ? o->image_path : CRIU_DEFAULT_IMAGE_PATH, err);
   if (images == NULL || make_image_dir (images, err) < 0)
@@ -466,7 +477,8 @@ read_restored_pid (int dir_fd, ocirt_error_t *err)
 pid_t
 criu_restore (const struct criu_opts *o, const struct criu_restore_target *t, ocirt_error_t *err)
 {
-  if (criu_check_cgroups_mode (o->manage_cgroups_mode, err) < 0 || check_criu (o, err) < 0)
+  if (criu_check_cgroups_mode (o->manage_cgroups_mode, err) < 0 || criu_check_empty_ns (o->empty_ns, err) < 0
+      || check_criu (o, err) < 0)
     return -1;
   cleanup_free char *images = absolute (o->image_path ? o->image_path : CRIU_DEFAULT_IMAGE_PATH, err);
   if (images == NULL)

@@ -52,6 +52,9 @@ struct criu_opts
 /* soft, full, strict or ignore (runc's names), else an error naming it. */
 int criu_check_cgroups_mode (const char *mode, ocirt_error_t *err);
 
+/* --empty-ns: "network" (runc's name for the one criu can leave empty). */
+int criu_check_empty_ns (const char *ns, ocirt_error_t *err);
+
 /* criu dump (or pre-dump) of the container whose state is *st (its init
  * alive), checking criu first. */
 struct container_state;
