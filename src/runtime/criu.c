@@ -370,6 +370,11 @@ criu_dump (const struct criu_opts *o, const struct container_state *st, const st
     strv_append_printf (&argv, "--prev-images-dir=%s", o->parent_path);
   if (o->leave_running && !o->pre_dump)
     strv_append_printf (&argv, "--leave-running");
+  /* A paused container: criu takes the tasks through the frozen cgroup (as
+   * runc passes it), since it cannot seize them one by one. */
+  if (st->cgroup_path && cgroup_is_frozen (st->cgroup_path))
+    strv_append_printf (&argv, "--freeze-cgroup=/sys/fs/cgroup%s%s",
+                        cgroup_detect_mode () == CGROUP_MODE_V1 ? "/freezer" : "", st->cgroup_path);
   if (!o->pre_dump)
     dump_external_mounts (&argv, cfg, st->pid);
   const struct oci_namespace *net = oci_config_namespace (cfg, OCI_NS_NETWORK);
