@@ -15,8 +15,12 @@ load ../helpers
 
 IMG=localhost/ocirt-cr-bb
 
+in_sysvm() {
+	[[ -d /run/systemd/system ]]
+}
+
 setup_file() {
-	[[ -d /run/systemd/system ]] || skip "runs only inside the systemd VM (tests/vm/sysvm.sh)"
+	in_sysvm || return 0
 	local d
 	d=$(mktemp -d)
 	"$REPO/rootfs-tools/mkrootfs.sh" "$d/rootfs" >/dev/null
@@ -26,13 +30,14 @@ setup_file() {
 }
 
 teardown_file() {
-	[[ -d /run/systemd/system ]] || return 0
-	podman rm -af -t 0 >/dev/null 2>&1 || true
-	podman rmi -f "$IMG" >/dev/null 2>&1 || true
+	if in_sysvm; then
+		podman rm -af -t 0 >/dev/null 2>&1 || true
+		podman rmi -f "$IMG" >/dev/null 2>&1 || true
+	fi
 }
 
 setup() {
-	[[ -d /run/systemd/system ]] || skip "runs only inside the systemd VM (tests/vm/sysvm.sh)"
+	in_sysvm || skip "runs only inside the systemd VM (tests/vm/sysvm.sh)"
 	command -v criu >/dev/null || skip "criu is not installed"
 	common_setup
 	local p=$OCIRT
