@@ -118,14 +118,15 @@ checkpoint_stopped() {
 	assert_output --partial "tick $((DUMPED + 2))"
 	refute_output --partial "tick 1
 "
-	try kill "$CTR_ID" TERM
+	# KILL: sh as pid 1 of its namespace ignores TERM.
+	try kill "$CTR_ID" KILL
 	wait_for_status "$CTR_ID" stopped
 	for _ in $(seq 50); do
 		sig=$(jq -r '.exit.signal // empty' "$STATE_ROOT/$CTR_ID/state.json")
 		[[ -n $sig ]] && break
 		sleep 0.1
 	done
-	assert_equal "$sig" 15
+	assert_equal "$sig" 9
 }
 
 @test "vm checkpoint: a bind mount comes back, and the restored counter writes through it to the host" {
@@ -186,7 +187,13 @@ checkpoint_stopped() {
 	wait_count_above "$DUMPED"
 	pid=$(state_field "$other" pid)
 	assert_equal "$(state_field "$other" status)" running
-	grep -qx "0::$CGROUP_PARENT/$other" "/proc/$pid/cgroup"
+	if is_ocirt; then
+		grep -qx "0::$CGROUP_PARENT/$other" "/proc/$pid/cgroup"
+	else
+		# runc 1.1.5 restores into the dumped id's cgroup and leaves it
+		# behind after delete (measured in the VM); ocirt uses the new one.
+		defer "rmdir /sys/fs/cgroup$CGROUP_PARENT/$CTR_ID"
+	fi
 	run ocirt state "$CTR_ID"
 	assert_failure
 }
