@@ -17,6 +17,7 @@
 struct cli_globals
 {
   const char *root;
+  const char *criu;             /* --criu: the criu binary (default: criu on PATH) */
   struct log_sink log;
   struct runtime_ctx ctx;
 };
@@ -78,6 +79,8 @@ CLI_VERB (features);
 CLI_VERB (check);
 CLI_VERB (update);
 CLI_VERB (events);
+CLI_VERB (checkpoint);
+CLI_VERB (restore);
 
 
 

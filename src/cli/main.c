@@ -85,6 +85,7 @@ static const struct cli_verb *const verbs[] = {
   &verb_list, &verb_spec, &verb_ps, &verb_pause, &verb_resume, &verb_logs, &verb_exec, &verb_features,
   &verb_check,
   &verb_update, &verb_events,
+  &verb_checkpoint, &verb_restore,
 };
 
 const struct cli_verb *
@@ -344,6 +345,7 @@ parse_globals (int argc, char **argv, struct cli_globals *g, const char **log_pa
           }
         break;
       case OPT_CRIU:
+        g->criu = optarg;
         break;
       case 'v':
         print_version ();

@@ -9,6 +9,7 @@
  * (a manager such as conmon or containerd-shim) adopts it.
  */
 #include "container.h"
+#include "criu.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -687,6 +688,23 @@ check_rootless (struct launch *l, ocirt_error_t *err)
   return 0;
 }
 
+/* restore: the init comes from criu's images instead of a clone, as our
+ * child (the shim's in standalone use), in the cgroup made for it. */
+static int
+restore_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
+{
+  struct criu_restore_target t = { .cfg = l->cfg, .rootfs = l->rootfs, .cgroup_path = l->cgroup_path,
+                                   .dir_fd = l->dir_fd, .stdio = l->stdio };
+  pid_t pid = criu_restore (o->restore, &t, err);
+  if (pid < 0)
+    return -1;
+  l->pid = pid;
+  l->pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (l->pidfd < 0)
+    return make_error (err, errno, "open the restored init (pid %d)", (int) pid);
+  return 0;
+}
+
 static int
 launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_for_start,
         const char *shim_log, struct launch *l, ocirt_error_t *err)
@@ -735,7 +753,10 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
       close (fd);
     }
   if (write_initial_state (l, o, err) < 0 || (wait_for_start && make_exec_fifo (l, err) < 0)
-      || prepare_cgroup (l, ctx, err) < 0 || spawn_init (l, o, err) < 0 || configure_init (l, ctx, err) < 0)
+      || prepare_cgroup (l, ctx, err) < 0)
+    return -1;
+  if (o->restore ? restore_init (l, o, err) < 0
+                 : spawn_init (l, o, err) < 0 || configure_init (l, ctx, err) < 0)
     return -1;
   if (pid_file && write_pid_file (pid_file, l->pid, err) < 0)
     return -1;
@@ -756,7 +777,7 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
   l->st.pid = l->pid;
   l->st.start_time = proc_start_time (l->pid);
   l->st.created_done = true;
-  if (!wait_for_start && started_hooks (l, err) < 0)
+  if (!wait_for_start && !o->restore && started_hooks (l, err) < 0)
     return -1;
   if (shim_log)
     {
@@ -1164,7 +1185,7 @@ container_run (const struct runtime_ctx *ctx, const struct create_opts *o, bool 
     {
       /* No exec fifo: the init is started as soon as it is ready. */
       if (create_detached (ctx, o, false, err) < 0)
-        return wrap_error (err, "run container \"%s\"", o->id);
+        return wrap_error (err, "%s container \"%s\"", o->restore ? "restore" : "run", o->id);
       return 0;
     }
   /* In the foreground ocirt itself is the init's parent: it forwards
@@ -1179,7 +1200,7 @@ container_run (const struct runtime_ctx *ctx, const struct create_opts *o, bool 
     {
       launch_abort (&l, o->id);
       sigprocmask (SIG_SETMASK, &old, NULL);
-      return wrap_error (err, "run container \"%s\"", o->id);
+      return wrap_error (err, "%s container \"%s\"", o->restore ? "restore" : "run", o->id);
     }
   /* Drop the lock while the container runs, so that state, kill and exec
    * from other invocations are not blocked. */

@@ -17,6 +17,8 @@
 #include "../shim/shim.h"
 #include "state.h"
 
+struct criu_opts;
+
 struct runtime_ctx
 {
   const char *root;             /* state root, default /run/ocirt */
@@ -40,6 +42,7 @@ struct create_opts
   enum shim_mode shim;          /* see src/shim/shim.h for the rule */
   const char *log_path;         /* shim log; NULL: <root>/<id>/container.log */
   bool keep;                    /* run --keep: a foreground run leaves it stopped, not deleted */
+  const struct criu_opts *restore; /* restore: the init comes from criu's images (criu.h) */
 };
 
 enum container_status
