@@ -57,7 +57,7 @@ in_delegated_unit() {
 	((status != 90)) || fail "harness: cannot move into a leaf of the delegated scope: $output"
 }
 
-@test "rootless in a delegated cgroup v2 subtree: a cgroup of its own, limits apply, pause and ps work, delete removes it" {
+@test "rootless in a delegated cgroup v2 subtree: a cgroup of its own, limits apply, pause, ps and update work, delete removes it" {
 	rl_bundle
 	rl_config '.linux.resources = {"memory": {"limit": 67108864}, "pids": {"limit": 50}}'
 	rl_id
@@ -71,6 +71,7 @@ in_delegated_unit() {
 		"$RT" pause "$ID" && echo "paused=$("$RT" state "$ID" | jq -r .status)"
 		"$RT" resume "$ID" && echo "resumed=$("$RT" state "$ID" | jq -r .status)"
 		echo "ps=$("$RT" ps --format json "$ID" | jq -c .)"
+		"$RT" update --pids-limit 40 "$ID" && echo "updated pids.max=$(cat /sys/fs/cgroup$own/pids.max)"
 		echo "init=$pid"
 		"$RT" delete --force "$ID" && echo deleted
 		[ -e "/sys/fs/cgroup$own" ] && echo "left=$own" || echo "left=none"'
@@ -83,6 +84,7 @@ in_delegated_unit() {
 	assert_line "resumed=running"
 	init=$(sed -n 's/^init=//p' <<<"$output")
 	assert_line "ps=[$init]"
+	assert_line "updated pids.max=40"
 	assert_line deleted
 	assert_line "left=none"
 	[[ ! -e $RL_STATE/$id ]]
