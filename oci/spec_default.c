@@ -214,7 +214,8 @@ oci_spec_default (bool rootless)
   if (g == NULL)
     abort ();
   yajl_gen_config (g, yajl_gen_beautify, 1);
-  yajl_gen_config (g, yajl_gen_indent_string, "    ");
+  /* Byte for byte what runc writes: tabs, and no newline at the end. */
+  yajl_gen_config (g, yajl_gen_indent_string, "\t");
 
   yajl_gen_map_open (g);
   /* The version runc 1.1 writes; ocirt accepts 1.0.0 through 1.3.x. */
@@ -232,13 +233,12 @@ oci_spec_default (bool rootless)
 
   if (yajl_gen_get_buf (g, &buf, &len) != yajl_gen_status_ok)
     abort ();
-  /* yajl's beautifier already ends with a newline; make sure of it. */
-  out = malloc (len + 2);
+  while (len > 0 && buf[len - 1] == '\n')
+    len--;
+  out = malloc (len + 1);
   if (out == NULL)
     abort ();
   memcpy (out, buf, len);
-  if (len == 0 || out[len - 1] != '\n')
-    out[len++] = '\n';
   out[len] = '\0';
   yajl_gen_free (g);
   return out;

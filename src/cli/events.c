@@ -417,6 +417,8 @@ run_events (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
     return -1;
   if (!is_live (status))
     r = make_error (err, 0, "container not running");
+  else if (st.cgroup_path == NULL)
+    r = make_error (err, 0, "cgroups not configured for container");
   else if (once)
     r = emit_stats (id, st.cgroup_path, err);
   else

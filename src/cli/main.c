@@ -5,15 +5,78 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../linux/cloned_binary.h"
+#include "../linux/idmap.h"
 #include "../util/cleanup.h"
 
 #include "../../oci/config.h"
 #include "cli.h"
 
 #define DEFAULT_ROOT "/run/ocirt"
+/* An unprivileged caller's: in its runtime dir, as runc's
+ * $XDG_RUNTIME_DIR/runc. Without one, runc falls back to /run/runc, which
+ * such a caller cannot write; ocirt uses a private directory in /tmp (as
+ * podman's /tmp/podman-run-<uid>), checked to be the caller's alone. */
+#define ROOTLESS_ROOT_NAME "ocirt"
+#define ROOTLESS_FALLBACK_FMT "/tmp/ocirt-%u"
+
+/* The default --root; *fallback says it is ROOTLESS_FALLBACK_FMT's. */
+static char *
+default_root (bool *fallback)
+{
+  char *root = NULL;
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+
+  *fallback = false;
+  /* runc's shouldHonorXDGRuntimeDir: root of a user namespace only (rootless
+   * podman runs the runtime so) uses it too, unless USER says root. */
+  if (geteuid () == 0
+      && !(xdg && *xdg && (getenv ("USER") == NULL || strcmp (getenv ("USER"), "root") != 0)
+           && idmap_in_user_namespace ()))
+    return strdup (DEFAULT_ROOT);
+  if (xdg && *xdg)
+    return asprintf (&root, "%s/" ROOTLESS_ROOT_NAME, xdg) < 0 ? NULL : root;
+  *fallback = true;
+  return asprintf (&root, ROOTLESS_FALLBACK_FMT, (unsigned) geteuid ()) < 0 ? NULL : root;
+}
+
+/* /tmp is everyone's: the fallback root must be a directory that only the
+ * caller can reach, or another user could plant or read its state. */
+static int
+check_fallback_root (const char *root, ocirt_error_t *err)
+{
+  struct stat st;
+  if (mkdir (root, 0700) < 0 && errno != EEXIST)
+    return make_error (err, errno, "create state root \"%s\"", root);
+  if (lstat (root, &st) < 0)
+    return make_error (err, errno, "state root \"%s\"", root);
+  if (!S_ISDIR (st.st_mode) || st.st_uid != geteuid () || (st.st_mode & 077))
+    return make_error (err, EPERM,
+                       "state root \"%s\" is not a directory private to uid %u (set XDG_RUNTIME_DIR "
+                       "or --root)",
+                       root, (unsigned) geteuid ());
+  return 0;
+}
+
+/* runc's --rootless: true, false (Go's ParseBool spellings) or auto. */
+static int
+parse_rootless (const char *arg, int *rootless, ocirt_error_t *err)
+{
+  static const char *const yes[] = { "1", "t", "T", "true", "TRUE", "True", NULL };
+  static const char *const no[] = { "0", "f", "F", "false", "FALSE", "False", NULL };
+  if (strcmp (arg, "auto") == 0)
+    return *rootless = -1, 0;
+  for (int i = 0; yes[i]; i++)
+    if (strcmp (arg, yes[i]) == 0)
+      return *rootless = 1, 0;
+  for (int i = 0; no[i]; i++)
+    if (strcmp (arg, no[i]) == 0)
+      return *rootless = 0, 0;
+  return make_error (err, 0, "--rootless \"%s\": use true, false or auto", arg);
+}
 
 static const struct cli_verb *const verbs[] = {
   &verb_create, &verb_start, &verb_run, &verb_state, &verb_kill, &verb_delete,
@@ -158,6 +221,8 @@ print_version (void)
 static void
 print_main_help (void)
 {
+  bool fallback;
+  cleanup_free char *root = default_root (&fallback);
   const struct scmp_version *sv = seccomp_version ();
   printf ("NAME:\n"
           "   ocirt - a daemonless OCI container runtime\n\n"
@@ -176,13 +241,16 @@ print_main_help (void)
     printf ("   %-10s  %s\n", verbs[i]->name, verbs[i]->summary);
   printf ("   %-10s  %s\n", "help, h", "Shows a list of commands or help for one command");
   printf ("\nGLOBAL OPTIONS:\n"
-          "   --root DIR                state directory (default: " DEFAULT_ROOT ")\n"
+          "   --root DIR                state directory (default: %s)\n"
           "   --log FILE                write ocirt's own log to FILE (default: stderr)\n"
           "   --log-format text|json    format of that log (default: text)\n"
           "   --debug                   log debug messages\n"
           "   --systemd-cgroup          use the systemd cgroup driver (cgroupsPath slice:prefix:name)\n"
+          "   --rootless true|false|auto  do without a cgroup that cannot be made (default: auto,\n"
+          "                             true when not run by root)\n"
           "   --version, -v             print the version\n"
-          "   --help, -h                show help\n");
+          "   --help, -h                show help\n",
+          root ? root : DEFAULT_ROOT);
 }
 
 /* `ocirt help [COMMAND]` (or `h`), as runc: the main help, a verb's help,
@@ -225,7 +293,6 @@ static const struct option global_options[] = {
   { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
   { "debug", no_argument, NULL, OPT_DEBUG },
   { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD },
-  /* Accepted for runc compatibility; ocirt decides by itself. */
   { "rootless", required_argument, NULL, OPT_ROOTLESS },
   { "criu", required_argument, NULL, OPT_CRIU },
   { "version", no_argument, NULL, 'v' },
@@ -268,6 +335,12 @@ parse_globals (int argc, char **argv, struct cli_globals *g, const char **log_pa
         g->ctx.systemd_cgroup = true;
         break;
       case OPT_ROOTLESS:
+        if (parse_rootless (optarg, &g->ctx.rootless, err) < 0)
+          {
+            *exit_code = 1;
+            return -1;
+          }
+        break;
       case OPT_CRIU:
         break;
       case 'v':
@@ -295,11 +368,12 @@ parse_globals (int argc, char **argv, struct cli_globals *g, const char **log_pa
 int
 main (int argc, char **argv)
 {
-  struct cli_globals g = { .root = DEFAULT_ROOT, .log = { .fd = -1 } };
+  struct cli_globals g = { .root = NULL, .log = { .fd = -1 }, .ctx = { .rootless = -1 } };
   ocirt_error_t err = NULL;
   const char *log_path = NULL;
   enum log_format fmt = LOG_FORMAT_TEXT;
   int exit_code = 1;
+  cleanup_free char *own_root = NULL;   /* the default root, when no --root */
 
   int verb_index = parse_globals (argc, argv, &g, &log_path, &fmt, &exit_code, &err);
   g.log.format = fmt;
@@ -328,6 +402,19 @@ main (int argc, char **argv)
     {
       exit_code = 1;
       goto out;
+    }
+  if (g.root == NULL)
+    {
+      bool fallback;
+      own_root = default_root (&fallback);
+      if (own_root == NULL)
+        {
+          make_error (&err, ENOMEM, "state root");
+          goto out;
+        }
+      if (fallback && check_fallback_root (own_root, &err) < 0)
+        goto out;
+      g.root = own_root;
     }
   /* Absolute from here on: create moves into the bundle (hooks run there,
    * as in runc), and the shim outlives this working directory. */

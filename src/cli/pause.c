@@ -27,6 +27,9 @@ freeze (const struct cli_verb *v, struct cli_globals *g, int argc, char **argv, 
     r = make_error (err, 0, "container not running");
   else if (!frozen && status != STATUS_PAUSED)
     r = make_error (err, 0, "container not paused");
+  else if (st.cgroup_path == NULL)
+    /* A rootless container that could not get a cgroup (runc's words). */
+    r = make_error (err, 0, "cannot toggle freezer: cgroups not configured for container");
   else
     r = cgroup_freeze (st.cgroup_path, frozen, err);
   state_clear (&st);

@@ -120,7 +120,10 @@ run_ps (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
   int r = 0;
   /* A stopped container has no processes: runc prints ps's header alone,
    * or in JSON its nil list, and succeeds. */
-  if (status != STATUS_STOPPED)
+  if (status != STATUS_STOPPED && st.cgroup_path == NULL)
+    /* A rootless container that could not get a cgroup, as runc. */
+    r = make_error (err, 0, "unable to get all container pids: cgroups not configured for container");
+  else if (status != STATUS_STOPPED)
     r = cgroup_pids (st.cgroup_path, &pids, &n, err);
   state_clear (&st);
   if (r < 0)

@@ -32,6 +32,17 @@ enum cgroup_mode cgroup_detect_mode (void);
  * components. */
 char *cgroup_resolve_path (const char *cgroups_path, const char *id, ocirt_error_t *err);
 
+/* Rootless (cgroup_rootless.c). The default path of a rootless container:
+ * on v2, as runc, <parent of the caller's own cgroup>/<id> (a systemd user
+ * session delegates that subtree); on v1, as cgroup_resolve_path. */
+char *cgroup_rootless_default_path (const char *id, ocirt_error_t *err);
+
+/* The controller of the first limit res sets, in runc's order ("cpuset",
+ * "memory", "cpu", "pids", ...), or NULL when it sets none. Device rules do
+ * not count: as runc, a rootless container without a cgroup ignores them
+ * (it cannot mknod anyway; nodes are bind-mounted from the host). */
+const char *cgroup_first_limit (const struct oci_resources *res);
+
 /* Create the cgroup in every hierarchy (parents as needed) and move pid in.
  * A cgroup that already exists may hold processes: *procs_found is set to
  * how many (the most of any hierarchy), and the caller warns, as runc 1.1

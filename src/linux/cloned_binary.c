@@ -148,12 +148,17 @@ cloned_binary_ensure (char **argv, ocirt_error_t *err)
     return make_error (err, 0, "the re-executed ocirt still runs from a writable binary");
 
   ocirt_error_t overlay_err = NULL;
-  cleanup_close int fd = open_through_overlay (&overlay_err);
+  cleanup_close int fd = -1;
+  /* Mounting an overlay takes CAP_SYS_ADMIN in the initial namespaces:
+   * an unprivileged caller goes straight to the sealed copy. */
+  if (geteuid () == 0)
+    fd = open_through_overlay (&overlay_err);
   if (fd < 0)
     fd = open_sealed_copy (err);
   if (fd < 0)
     {
-      wrap_error (err, "protect the ocirt binary (%s)", overlay_err->message);
+      if (overlay_err)
+        wrap_error (err, "protect the ocirt binary (%s)", overlay_err->message);
       error_release (&overlay_err);
       return -1;
     }

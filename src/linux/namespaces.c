@@ -15,6 +15,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "idmap.h"
 #include "procfs.h"
 
 #ifndef CLONE_NEWTIME
@@ -94,6 +95,17 @@ ns_join_pid_for_children (const struct ns_plan *plan, ocirt_error_t *err)
 {
   if (plan->join_fd[OCI_NS_PID] >= 0 && setns (plan->join_fd[OCI_NS_PID], CLONE_NEWPID) < 0)
     return make_error (err, errno, "join pid namespace");
+  return 0;
+}
+
+int
+ns_join_user_for_children (struct ns_plan *plan, ocirt_error_t *err)
+{
+  if (plan->join_fd[OCI_NS_USER] < 0)
+    return 0;
+  if (setns (plan->join_fd[OCI_NS_USER], CLONE_NEWUSER) < 0)
+    return make_error (err, errno, "join user namespace");
+  plan->parent_joined |= CLONE_NEWUSER;
   return 0;
 }
 
@@ -239,34 +251,6 @@ ns_join_and_unshare (const struct ns_plan *plan, const struct oci_linux *lx, int
   return 0;
 }
 
-static int
-write_map (int proc_fd, pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n,
-           ocirt_error_t *err)
-{
-  char path[64];
-  cleanup_free char *buf = malloc (n * 36 + 1);
-  size_t len = 0;
-  if (buf == NULL)
-    return make_error (err, errno, "write %s", file);
-  for (size_t i = 0; i < n; i++)
-    len += (size_t) sprintf (buf + len, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
-  snprintf (path, sizeof path, "/proc/%d/%s", (int) pid, file);
-  /* The kernel accepts a map only in a single write. */
-  if (procfs_write_file (proc_fd, path + strlen ("/proc/"), buf, len, path, err) < 0)
-    return wrap_error (err, "linux.%s", strcmp (file, "uid_map") == 0 ? "uidMappings" : "gidMappings");
-  return 0;
-}
-
-int
-ns_write_id_maps (pid_t pid, const struct oci_linux *lx, int proc_fd, ocirt_error_t *err)
-{
-  if (lx->n_uid_mappings && write_map (proc_fd, pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, err) < 0)
-    return -1;
-  if (lx->n_gid_mappings && write_map (proc_fd, pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings, err) < 0)
-    return -1;
-  return 0;
-}
-
 static pid_t
 clone_in_cgroup (unsigned long flags, int *pidfd, int cgroup_fd, bool *in_cgroup)
 {
@@ -301,6 +285,13 @@ ns_clone (unsigned long flags, int *pidfd, int cgroup_fd, bool *in_cgroup)
    * /proc/<pid>/fd and mem. So it is born non-dumpable; the parent, which
    * no container process can see, gets its setting back. */
   int dumpable = prctl (PR_GET_DUMPABLE, 0, 0, 0, 0);
+  /* An unprivileged parent writes the id maps of a new user namespace
+   * (or has newuidmap write them), which needs the child's /proc files to
+   * be the caller's, not root's: such a child stays dumpable until it has
+   * its maps (init.c). It is the first process of a new pid namespace or
+   * none, and everything it holds is the caller's anyway. */
+  if ((flags & CLONE_NEWUSER) && idmap_unprivileged ())
+    dumpable = 0;
   if (dumpable > 0 && prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
     return -1;
   pid_t pid = clone_in_cgroup (flags, pidfd, cgroup_fd, in_cgroup);

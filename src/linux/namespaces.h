@@ -1,9 +1,9 @@
 /* namespaces.h - which namespaces the container creates and which it joins.
  *
  * Owns: turning linux.namespaces into clone flags and opened namespace fds,
- * joining by path in the right order, the uid/gid maps (written by the
- * parent, which is root on the host), the time offsets, and the clone3 that
- * makes the process in its new namespaces. It never mounts, and of cgroups
+ * joining by path in the right order, the time offsets, and the clone3
+ * that makes the process in its new namespaces (their uid/gid maps are
+ * idmap.c's). It never mounts, and of cgroups
  * it only takes an fd to clone into.
  */
 #ifndef OCIRT_NAMESPACES_H
@@ -45,6 +45,12 @@ void ns_plan_close (struct ns_plan *plan);
  * children, so the parent itself enters it for the one clone it makes. */
 int ns_join_pid_for_children (const struct ns_plan *plan, ocirt_error_t *err);
 
+/* Parent of an unprivileged exec: only in the container's user namespace
+ * (which the caller owns, so it has every capability there) may it enter
+ * the container's pid namespace. It stays there for good; the child,
+ * born in it, does not join it again (parent_joined). */
+int ns_join_user_for_children (struct ns_plan *plan, ocirt_error_t *err);
+
 /* Whether the child unshares a new pid namespace, and must fork the init. */
 bool ns_unshared_pid (const struct ns_plan *plan);
 
@@ -68,9 +74,5 @@ pid_t ns_clone_init (struct ns_plan *plan, int *pidfd, int cgroup_fd, bool *in_c
  * are joined with the capabilities it grants), then unshare the late ones. */
 int ns_join_and_unshare (const struct ns_plan *plan, const struct oci_linux *lx, int proc_fd,
                          ocirt_error_t *err);
-
-/* Parent: write /proc/<pid>/{uid_map,gid_map} from the config, through
- * proc_fd (procfs_open). */
-int ns_write_id_maps (pid_t pid, const struct oci_linux *lx, int proc_fd, ocirt_error_t *err);
 
 #endif

@@ -35,6 +35,7 @@
 #include "../linux/capabilities.h"
 #include "../linux/cgroup.h"
 #include "../linux/cgroup_systemd.h"
+#include "../linux/idmap.h"
 #include "../linux/lsm.h"
 #include "../linux/monitor.h"
 #include "../linux/scheduling.h"
@@ -198,9 +199,9 @@ launch_abort (struct launch *l, const char *id)
       kill (l->pid, SIGKILL);
       waitpid (l->pid, NULL, 0);
     }
-  if (l->cgroup_made && l->sd.name && !l->cgroup_existed)
+  if (l->cgroup_made && l->cgroup_path && l->sd.name && !l->cgroup_existed)
     remove_systemd_cgroup (l->cgroup_path, l->sd.name, &ignored);
-  else if (l->cgroup_made)
+  else if (l->cgroup_made && l->cgroup_path)
     remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
   error_release (&ignored);
   if (l->dir_fd >= 0)
@@ -375,8 +376,10 @@ spawn_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
   if (l->proc_fd < 0)
     return -1;
   /* Where the init will be root of a user namespace only, it may not
-   * reach what the runtime can: take the bind sources now. */
-  if ((l->ns.clone_flags & CLONE_NEWUSER || l->ns.join_fd[OCI_NS_USER] >= 0)
+   * reach what the runtime can: take the bind sources now. An
+   * unprivileged runtime reaches no more than its init, and could not
+   * clone a mount tree (open_tree) anyway: its init binds by path. */
+  if ((l->ns.clone_flags & CLONE_NEWUSER || l->ns.join_fd[OCI_NS_USER] >= 0) && !idmap_unprivileged ()
       && rootfs_sources_open (l->cfg, l->bundle, &l->sources, err) < 0)
     return -1;
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -397,6 +400,7 @@ spawn_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
         .fifo_fd = l->fifo_fd, .proc_fd = l->proc_fd, .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
         .preserve_fds = l->preserve_fds, .caps = l->has_caps ? &l->caps : NULL,
         .seccomp = l->seccomp, .stdio = l->stdio,
+        .dumpable_until_go = (l->ns.clone_flags & CLONE_NEWUSER) && idmap_unprivileged (),
       };
       container_init (&a);
     }
@@ -453,6 +457,44 @@ run_runtime_hooks (struct launch *l, ocirt_error_t *err)
   return hooks_run (&l->cfg->hooks.create_runtime, "createRuntime", json, err);
 }
 
+/* --rootless, with auto resolved as runc's shouldUseRootlessCgroupManager:
+ * not root, or root of a user namespace only. */
+static bool
+rootless_cgroups (const struct runtime_ctx *ctx)
+{
+  if (ctx->rootless >= 0)
+    return ctx->rootless;
+  return geteuid () != 0 || idmap_in_user_namespace ();
+}
+
+/* runc's rootless rule: a container whose cgroup the caller may not make
+ * (cgroup v1, or v2 without a delegated subtree) runs in the caller's
+ * cgroup, unless it asks for limits, which would then silently not hold.
+ * Device rules do not count (see cgroup_first_limit). A cgroupsPath the
+ * config names is not dropped: that cgroup was asked for. */
+static int
+rootless_without_cgroup (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *err)
+{
+  const struct oci_linux *lx = l->cfg->linux_;
+  int e = (*err)->errno_value;
+
+  if (!rootless_cgroups (ctx) || (lx && lx->cgroups_path && *lx->cgroups_path)
+      || (e != EACCES && e != EPERM && e != EROFS))
+    return -1;
+  const char *limit = cgroup_first_limit (lx ? lx->resources : NULL);
+  if (limit)
+    {
+      error_release (err);
+      return make_error (err, 0, "cannot set %s limit: container could not join or create cgroup",
+                         limit);
+    }
+  error_release (err);
+  free (l->cgroup_path);
+  free (l->st.cgroup_path);
+  l->cgroup_path = l->st.cgroup_path = NULL;
+  return 0;
+}
+
 /* The container's cgroup, with its limits, exists before its init: the
  * init never runs unlimited, and on v2 it is cloned straight into it.
  * A cgroup that already holds processes (another container's, as in pods
@@ -472,7 +514,7 @@ prepare_cgroup (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *
 
   if (cgroup_create_for_init (l->cgroup_path, lx ? lx->resources : NULL, &l->cgroup_fd,
                               &l->cgroup_existed, &procs, err) < 0)
-    return -1;
+    return rootless_without_cgroup (l, ctx, err);
   /* runc 1.1 goes on; the cgroup was there before, so it is recorded as
    * not ocirt's (cgroup_existed) and never removed or killed wholesale. */
   if (procs > 0)
@@ -553,9 +595,9 @@ configure_init (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *
   const struct oci_linux *lx = l->cfg->linux_;
 
   if (l->sd.name ? join_systemd_unit (l, ctx, err) < 0
-                 : !l->cloned_into_cgroup && cgroup_enter (l->cgroup_path, l->pid, err) < 0)
+                 : !l->cloned_into_cgroup && l->cgroup_path && cgroup_enter (l->cgroup_path, l->pid, err) < 0)
     return -1;
-  if ((l->ns.clone_flags & CLONE_NEWUSER) && ns_write_id_maps (l->pid, lx, l->proc_fd, err) < 0)
+  if ((l->ns.clone_flags & CLONE_NEWUSER) && idmap_write (l->pid, lx, l->proc_fd, err) < 0)
     return -1;
   if (sync_send (l->sync_fd, SYNC_GO, 0, NULL, err) < 0)
     return -1;
@@ -631,6 +673,20 @@ started_hooks (struct launch *l, ocirt_error_t *err)
   return hooks_run (&l->cfg->hooks.poststart, "poststart", json, err);
 }
 
+/* Before anything exists: an unprivileged caller gets root only in a user
+ * namespace, and may map only the ids it owns (idmap.h). */
+static int
+check_rootless (struct launch *l, ocirt_error_t *err)
+{
+  if (!idmap_unprivileged ())
+    return 0;
+  if (!(l->ns.clone_flags & CLONE_NEWUSER) && l->ns.join_fd[OCI_NS_USER] < 0)
+    return make_error (err, 0, "rootless container requires user namespaces");
+  if (l->ns.clone_flags & CLONE_NEWUSER)
+    return idmap_check (l->cfg->linux_, err);
+  return 0;
+}
+
 static int
 launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_for_start,
         const char *shim_log, struct launch *l, ocirt_error_t *err)
@@ -644,18 +700,23 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
   /* Hooks run in the bundle, as runc's do. */
   if (chdir (l->bundle) < 0)
     return make_error (err, errno, "chdir to bundle \"%s\"", l->bundle);
+  if (check_rootless (l, err) < 0)
+    return -1;
   const struct oci_linux *lx = l->cfg->linux_;
+  const char *cgroups_path = lx ? lx->cgroups_path : NULL;
   if (ctx->systemd_cgroup)
     {
       /* All of it before the state dir: a bad path or annotation, or no
        * systemd, leaves nothing behind. */
-      if (systemd_unit_prepare (lx ? lx->cgroups_path : NULL, o->id, lx ? lx->resources : NULL,
+      if (systemd_unit_prepare (cgroups_path, o->id, lx ? lx->resources : NULL,
                                 l->cfg->annotations, l->cfg->n_annotations, &l->sd, err) < 0)
         return -1;
       l->cgroup_path = strdup (l->sd.path);
     }
   else
-    l->cgroup_path = cgroup_resolve_path (lx ? lx->cgroups_path : NULL, o->id, err);
+    l->cgroup_path = (cgroups_path == NULL || *cgroups_path == '\0') && rootless_cgroups (ctx)
+                       ? cgroup_rootless_default_path (o->id, err)
+                       : cgroup_resolve_path (cgroups_path, o->id, err);
   if (l->cgroup_path == NULL)
     return -1;
   l->root_fd = state_root_open (ctx->root, err);
@@ -681,8 +742,14 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
   struct monitor_limits limits;
   if (monitor_limits_from_config (l->cfg, &limits, err))
     {
+      /* The monitor's device is root's: rootless, the cgroup (if any)
+       * enforces the limits alone. */
       if (monitor_register (ctx->log, l->pid, o->id, &limits, err) < 0)
-        return -1;
+        {
+          if (((*err)->errno_value != EACCES && (*err)->errno_value != EPERM) || !rootless_cgroups (ctx))
+            return -1;
+          error_release (err);
+        }
     }
   else if (*err)
     return -1;
@@ -1051,9 +1118,9 @@ static void
 destroy_launched (const struct runtime_ctx *ctx, struct launch *l, const char *id)
 {
   ocirt_error_t ignored = NULL;
-  if (l->sd.name && !l->cgroup_existed)
+  if (l->cgroup_path && l->sd.name && !l->cgroup_existed)
     remove_systemd_cgroup (l->cgroup_path, l->sd.name, &ignored);
-  else
+  else if (l->cgroup_path)
     remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
   error_release (&ignored);
   run_poststop (ctx, l->dir_fd, &l->st);
@@ -1170,21 +1237,29 @@ container_kill (const struct runtime_ctx *ctx, const char *id, int sig, bool all
    * does: when the first process of a container without its own pid
    * namespace exits, its children live on, and containerd's shim kills
    * them with `kill --all ID KILL` on the stopped container. */
-  if (all)
+  if (all && st.cgroup_path)
     {
-      ret = st.cgroup_path ? cgroup_kill_all (st.cgroup_path, sig, err) : 0;
+      ret = cgroup_kill_all (st.cgroup_path, sig, err);
       goto out;
     }
+  /* --all for a rootless container without a cgroup: its init is all that
+   * can be told apart (runc fails with "lstat : no such file or
+   * directory"), and, as with a cgroup, a stopped one is no error. */
   enum container_status status = derive_status (dir_fd, &st, true);
   if (status == STATUS_STOPPED || status == STATUS_CREATING)
     {
-      make_error (err, 0, "container not running");
+      if (all)
+        ret = 0;
+      else
+        make_error (err, 0, "container not running");
       goto out;
     }
   pidfd = open_init_pidfd (&st);
   if (pidfd < 0 || syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
     {
-      if (errno == ESRCH)
+      if (all && errno == ESRCH)
+        ret = 0;
+      else if (errno == ESRCH)
         make_error (err, 0, "container not running");
       else
         make_error (err, errno, "kill container \"%s\"", id);

@@ -19,6 +19,7 @@
 #include "../../oci/config.h"
 #include "../linux/capabilities.h"
 #include "../linux/cgroup.h"
+#include "../linux/idmap.h"
 #include "../linux/namespaces.h"
 #include "../linux/procfs.h"
 #include "../linux/seccomp.h"
@@ -331,6 +332,8 @@ resolve_cgroups (struct exec_ctx *x, const struct exec_opts *o, ocirt_error_t *e
 {
   if (o->n_cgroups == 0)
     return 0;
+  if (x->st.cgroup_path == NULL)
+    return make_error (err, 0, "--cgroup: cgroups not configured for container");
   x->cgroup_paths = calloc (o->n_cgroups + 1, sizeof *x->cgroup_paths);
   if (x->cgroup_paths == NULL)
     abort ();
@@ -356,7 +359,7 @@ static int
 enter_cgroups (const struct exec_ctx *x, const struct exec_opts *o, pid_t pid, bool in_cgroup,
                ocirt_error_t *err)
 {
-  if (!in_cgroup && cgroup_enter (exec_cgroup (x, o), pid, err) < 0)
+  if (!in_cgroup && exec_cgroup (x, o) && cgroup_enter (exec_cgroup (x, o), pid, err) < 0)
     return -1;
   for (size_t i = 0; i < o->n_cgroups; i++)
     if (o->cgroups[i].controller
@@ -398,7 +401,8 @@ spawn (struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_p
     return -1;
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return make_error (err, errno, "socketpair");
-  if (ns_join_pid_for_children (&x->ns, err) < 0)
+  if ((idmap_unprivileged () && ns_join_user_for_children (&x->ns, err) < 0)
+      || ns_join_pid_for_children (&x->ns, err) < 0)
     {
       close (sv[0]);
       close (sv[1]);
@@ -407,7 +411,7 @@ spawn (struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_p
   /* v2: straight into the container's cgroup; v1: moved in below. */
   cleanup_close int cgroup_fd = -1;
   bool in_cgroup = false;
-  if (cgroup_detect_mode () == CGROUP_MODE_V2)
+  if (exec_cgroup (x, o) && cgroup_detect_mode () == CGROUP_MODE_V2)
     {
       cgroup_fd = cgroup_open_unified (exec_cgroup (x, o), err);
       if (cgroup_fd < 0)

@@ -406,8 +406,11 @@ take_over_process (const struct init_args *a)
   close_inherited_fds (a);
   /* A process that joins the container is, until execve, an image of ocirt
    * inside the container's pid namespace: not dumpable, so the container
-   * cannot open it through /proc/<pid>/exe (the CVE-2019-5736 class). */
-  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+   * cannot open it through /proc/<pid>/exe (the CVE-2019-5736 class).
+   * An init whose maps an unprivileged parent writes waits for them
+   * first (see ns_clone). */
+  if (!a->dumpable_until_go)
+    prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
 /* Steps 6 and 7, shared by both children, up to and including the filter,
@@ -450,6 +453,8 @@ container_init (const struct init_args *a)
   take_over_process (a);
   if (sync_expect (a->sync_fd, SYNC_GO, NULL, &err) < 0)
     _exit (255);
+  if (a->dumpable_until_go)
+    prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (init_enter_namespaces (a, &err) < 0 || request_runtime_hooks (a, &err) < 0)
     fail (a, true, -1, err);
   /* oom_score_adj through the host /proc, so before build_root hides it. */

@@ -35,6 +35,8 @@ struct init_args
   int preserve_fds;
   const struct caps_set *caps;    /* NULL: leave capabilities alone */
   scmp_filter_ctx seccomp;        /* NULL: no filter */
+  bool dumpable_until_go;         /* an unprivileged parent writes our id
+                                     maps (see ns_clone) */
 };
 
 /* create/run: the container's init, which builds the container around

@@ -207,7 +207,10 @@ container_update (const struct runtime_ctx *ctx, const char *id, const char *res
     }
   /* The systemd driver's unit first, as runc: systemd would otherwise
    * put its old values back into the files on its next reload. */
-  r = st.systemd_unit ? systemd_unit_update (st.systemd_unit, &apply, err) : 0;
+  if (st.cgroup_path == NULL)
+    r = make_error (err, 0, "cannot set limits: cgroups not configured for container");
+  else
+    r = st.systemd_unit ? systemd_unit_update (st.systemd_unit, &apply, err) : 0;
   if (r == 0)
     r = cgroup_apply_resources (st.cgroup_path, &apply, err);
   state_clear (&st);
