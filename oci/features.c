@@ -10,7 +10,8 @@
  *  - linux.capabilities, linux.seccomp: the lists capabilities.c and
  *    seccomp.c recognise;
  *  - cgroup v1 and v2 with cgroupfs, rdma included; the systemd driver
- *    (cgroup_systemd.c) as root, not systemdUser: no rootless systemd;
+ *    (cgroup_systemd.c) as root, and systemdUser: rootless, the caller's
+ *    own systemd (cgroup v2 only, as runc);
  *  - apparmor, selinux, intelRdt, idmapped mounts and netDevices: false,
  *    because validate.c and lsm.c refuse them.
  * linux.memoryPolicy is refused by validate.c and has no "enabled" key, so
@@ -125,7 +126,7 @@ gen_linux (yajl_gen g)
          && gen_bool (g, "v1", true)
          && gen_bool (g, "v2", true)
          && gen_bool (g, "systemd", true)
-         && gen_bool (g, "systemdUser", false)
+         && gen_bool (g, "systemdUser", true)
          && gen_bool (g, "rdma", true)
          && gen_close (g)
          && gen_open (g, "seccomp")

@@ -179,12 +179,12 @@ remove_cgroup (const char *path, bool existed, const struct oci_config *cfg, oci
  * the unit, and remove the directories systemd does not own (v1
  * hierarchies without systemd accounting, a container's own sub-cgroups). */
 static int
-remove_systemd_cgroup (const char *path, const char *unit, ocirt_error_t *err)
+remove_systemd_cgroup (const char *path, const char *unit, bool user, ocirt_error_t *err)
 {
   cleanup_error ocirt_error_t ignored = NULL;
 
   cgroup_kill_all (path, SIGKILL, &ignored);
-  if (systemd_unit_stop (unit, err) < 0)
+  if (systemd_unit_stop (unit, user, err) < 0)
     return -1;
   return cgroup_destroy (path, err);
 }
@@ -200,7 +200,7 @@ launch_abort (struct launch *l, const char *id)
       waitpid (l->pid, NULL, 0);
     }
   if (l->cgroup_made && l->cgroup_path && l->sd.name && !l->cgroup_existed)
-    remove_systemd_cgroup (l->cgroup_path, l->sd.name, &ignored);
+    remove_systemd_cgroup (l->cgroup_path, l->sd.name, l->sd.user, &ignored);
   else if (l->cgroup_made && l->cgroup_path)
     remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
   error_release (&ignored);
@@ -332,6 +332,7 @@ write_initial_state (struct launch *l, const struct create_opts *o, ocirt_error_
   st->cgroup_path = strdup (l->cgroup_path);
   if (l->sd.name)
     st->systemd_unit = strdup (l->sd.name);
+  st->systemd_user = l->sd.user;
   st->no_pivot = o->no_pivot;
   st->no_new_keyring = o->no_new_keyring;
   if (cfg->n_annotations)
@@ -576,7 +577,7 @@ join_systemd_unit (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_
   /* Another container's live unit: shared as a found cgroupfs cgroup is
    * (never stopped or removed by this container), with the limits set on
    * it too, as runc 1.1 does. */
-  if (l->cgroup_existed && lx && systemd_unit_update (l->sd.name, lx->resources, err) < 0)
+  if (l->cgroup_existed && lx && systemd_unit_update (l->sd.name, l->sd.user, lx->resources, err) < 0)
     return -1;
   if (cgroup_create_and_enter (l->cgroup_path, l->pid, &procs, err) < 0
       || (lx && cgroup_apply_resources (l->cgroup_path, lx->resources, err) < 0))
@@ -709,7 +710,8 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
       /* All of it before the state dir: a bad path or annotation, or no
        * systemd, leaves nothing behind. */
       if (systemd_unit_prepare (cgroups_path, o->id, lx ? lx->resources : NULL,
-                                l->cfg->annotations, l->cfg->n_annotations, &l->sd, err) < 0)
+                                l->cfg->annotations, l->cfg->n_annotations,
+                                rootless_cgroups (ctx), &l->sd, err) < 0)
         return -1;
       l->cgroup_path = strdup (l->sd.path);
     }
@@ -1119,7 +1121,7 @@ destroy_launched (const struct runtime_ctx *ctx, struct launch *l, const char *i
 {
   ocirt_error_t ignored = NULL;
   if (l->cgroup_path && l->sd.name && !l->cgroup_existed)
-    remove_systemd_cgroup (l->cgroup_path, l->sd.name, &ignored);
+    remove_systemd_cgroup (l->cgroup_path, l->sd.name, l->sd.user, &ignored);
   else if (l->cgroup_path)
     remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
   error_release (&ignored);
@@ -1330,7 +1332,7 @@ container_delete (const struct runtime_ctx *ctx, const char *id, bool force, oci
     monitor_unregister (st.pid);
   if (st.cgroup_path && st.systemd_unit && !st.cgroup_existed)
     {
-      if (remove_systemd_cgroup (st.cgroup_path, st.systemd_unit, err) < 0)
+      if (remove_systemd_cgroup (st.cgroup_path, st.systemd_unit, st.systemd_user, err) < 0)
         goto out;
     }
   else if (st.cgroup_path && st.cgroup_existed)

@@ -210,7 +210,7 @@ container_update (const struct runtime_ctx *ctx, const char *id, const char *res
   if (st.cgroup_path == NULL)
     r = make_error (err, 0, "cannot set limits: cgroups not configured for container");
   else
-    r = st.systemd_unit ? systemd_unit_update (st.systemd_unit, &apply, err) : 0;
+    r = st.systemd_unit ? systemd_unit_update (st.systemd_unit, st.systemd_user, &apply, err) : 0;
   if (r == 0)
     r = cgroup_apply_resources (st.cgroup_path, &apply, err);
   state_clear (&st);
