@@ -10,7 +10,8 @@
  *  - linux.capabilities, linux.seccomp: the lists capabilities.c and
  *    seccomp.c recognise;
  *  - cgroup v1 and v2 with cgroupfs, rdma included; the systemd driver
- *    (cgroup_systemd.c) as root, not systemdUser: no rootless systemd;
+ *    (cgroup_systemd.c) as root, and systemdUser: rootless, the caller's
+ *    own systemd (cgroup v2 only, as runc);
  *  - apparmor, selinux: true, as runc lists them: src/linux/lsm.c applies
  *    both (whether this host has them is for `ocirt check`);
  *  - intelRdt, idmapped mounts and netDevices: false, because validate.c
@@ -127,7 +128,7 @@ gen_linux (yajl_gen g)
          && gen_bool (g, "v1", true)
          && gen_bool (g, "v2", true)
          && gen_bool (g, "systemd", true)
-         && gen_bool (g, "systemdUser", false)
+         && gen_bool (g, "systemdUser", true)
          && gen_bool (g, "rdma", true)
          && gen_close (g)
          && gen_open (g, "seccomp")

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cgroup_internal.h"
 #include "sdbus.h"
@@ -174,15 +175,24 @@ int
 systemd_unit_parse (const char *cgroups_path, const char *id, struct systemd_unit *u,
                     ocirt_error_t *err)
 {
+  return systemd_unit_parse_user (cgroups_path, id, false, u, err);
+}
+
+int
+systemd_unit_parse_user (const char *cgroups_path, const char *id, bool user,
+                         struct systemd_unit *u, ocirt_error_t *err)
+{
   cleanup_free char *slice_path = NULL;
   const char *c1, *c2;
+  const char *default_slice = user ? SYSTEMD_USER_DEFAULT_SLICE : SYSTEMD_DEFAULT_SLICE;
 
   memset (u, 0, sizeof *u);
+  u->user = user;
   if (cgroups_path == NULL || cgroups_path[0] == '\0')
     {
       /* runc's default is "system.slice:runc:<id>": the prefix names the
        * runtime, so an ocirt container never takes a runc one's unit. */
-      u->slice = strdup (SYSTEMD_DEFAULT_SLICE);
+      u->slice = strdup (default_slice);
       if (asprintf (&u->name, SYSTEMD_DEFAULT_PREFIX "-%s.scope", id) < 0)
         abort ();
     }
@@ -198,7 +208,7 @@ systemd_unit_parse (const char *cgroups_path, const char *id, struct systemd_uni
       const char *name = c2 + 1;
       size_t nlen = strlen (name), slen = strlen (SLICE_SUFFIX);
 
-      u->slice = c1 == cgroups_path ? strdup (SYSTEMD_DEFAULT_SLICE)
+      u->slice = c1 == cgroups_path ? strdup (default_slice)
                                     : strndup (cgroups_path, (size_t) (c1 - cgroups_path));
       if (name[0] == '\0')
         {
@@ -763,13 +773,44 @@ systemd_running (void)
   return lstat (SYSTEMD_RUNNING_DIR, &st) == 0 && S_ISDIR (st.st_mode);
 }
 
+/* The user's systemd runs in its own cgroup (typically
+ * /user.slice/user-UID.slice/user@UID.service) and places its units
+ * below it: the unit's path starts there, as runc's. Asked before anything
+ * exists, so that no user bus fails the create with nothing left. */
+static int
+user_manager_prefix (struct systemd_unit *u, ocirt_error_t *err)
+{
+  cleanup_sdbus struct sdbus b = { 0 };
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  cleanup_free char *cg = NULL;
+  char *path = NULL;
+  int r;
+
+  if (sdbus_open (&b, true, err) < 0)
+    return -1;
+  r = b.f.get_property_string (b.bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                               "org.freedesktop.systemd1.Manager", "ControlGroup", &e, &cg);
+  if (r < 0)
+    {
+      sdbus_error (err, r, &e, "systemd cgroup driver (rootless, uid %u): the user's systemd's "
+                   "ControlGroup", (unsigned) geteuid ());
+      b.f.error_free (&e);
+      return -1;
+    }
+  if (asprintf (&path, "%s%s", strcmp (cg, "/") == 0 ? "" : cg, u->path) < 0)
+    abort ();
+  free (u->path);
+  u->path = path;
+  return 0;
+}
+
 int
 systemd_unit_prepare (const char *cgroups_path, const char *id, const struct oci_resources *res,
-                      const struct oci_kv *annotations, size_t n_annotations,
+                      const struct oci_kv *annotations, size_t n_annotations, bool user,
                       struct systemd_unit *u, ocirt_error_t *err)
 {
   /* runc's order: the path's format first, then systemd's presence. */
-  if (systemd_unit_parse (cgroups_path, id, u, err) < 0)
+  if (systemd_unit_parse_user (cgroups_path, id, user, u, err) < 0)
     return -1;
   if (!systemd_running ())
     {
@@ -778,6 +819,19 @@ systemd_unit_prepare (const char *cgroups_path, const char *id, const struct oci
                          "--systemd-cgroup: systemd is not running on this host (no "
                          SYSTEMD_RUNNING_DIR "), so the systemd cgroup driver cannot be used; "
                          "run without --systemd-cgroup and with a cgroupfs cgroupsPath");
+    }
+  /* runc's legacy manager refuses it too: the user's systemd delegates
+   * nothing on v1. */
+  if (user && cgroup_detect_mode () != CGROUP_MODE_V2)
+    {
+      systemd_unit_clear (u);
+      return make_error (err, 0, "--systemd-cgroup: cannot use rootless systemd cgroups manager on "
+                         "cgroup v1 (uid %u)", (unsigned) geteuid ());
+    }
+  if (user && user_manager_prefix (u, err) < 0)
+    {
+      systemd_unit_clear (u);
+      return -1;
     }
   if (systemd_unit_props (u, id, res, annotations, n_annotations,
                           cgroup_detect_mode () == CGROUP_MODE_V2, &u->props, err) < 0)
@@ -1025,7 +1079,7 @@ systemd_unit_start (const struct systemd_unit *u, pid_t pid, bool *existed, ocir
   bool is_slice = nlen > slen && strcmp (u->name + nlen - slen, SLICE_SUFFIX) == 0;
   int r;
 
-  if (sdbus_open (&b, err) < 0)
+  if (sdbus_open (&b, u->user, err) < 0)
     return -1;
   /* A slice takes no PIDs: the init is moved in through cgroup.procs. */
   r = start_once (&b, u, is_slice ? NULL : &pids, &e, &result);
@@ -1060,7 +1114,8 @@ systemd_unit_start (const struct systemd_unit *u, pid_t pid, bool *existed, ocir
 }
 
 int
-systemd_unit_update (const char *name, const struct oci_resources *res, ocirt_error_t *err)
+systemd_unit_update (const char *name, bool user, const struct oci_resources *res,
+                     ocirt_error_t *err)
 {
   cleanup_sdbus struct sdbus b = { 0 };
   struct sd_props props = { 0 };
@@ -1072,7 +1127,7 @@ systemd_unit_update (const char *name, const struct oci_resources *res, ocirt_er
     return -1;
   if (props.n == 0)
     return 0;
-  if (sdbus_open (&b, err) < 0)
+  if (sdbus_open (&b, user, err) < 0)
     {
       sd_props_clear (&props);
       return -1;
@@ -1097,7 +1152,7 @@ systemd_unit_update (const char *name, const struct oci_resources *res, ocirt_er
 }
 
 int
-systemd_unit_stop (const char *name, ocirt_error_t *err)
+systemd_unit_stop (const char *name, bool user, ocirt_error_t *err)
 {
   cleanup_sdbus struct sdbus b = { 0 };
   sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -1105,7 +1160,7 @@ systemd_unit_stop (const char *name, ocirt_error_t *err)
   sd_bus_message *m = NULL;
   int r;
 
-  if (sdbus_open (&b, err) < 0)
+  if (sdbus_open (&b, user, err) < 0)
     return -1;
   r = new_call (&b, "StopUnit", &m);
   if (r >= 0)

@@ -27,6 +27,8 @@
 #define SYSTEMD_RUNNING_DIR "/run/systemd/system"
 /* The parent of a unit whose cgroupsPath has no slice (root: runc's). */
 #define SYSTEMD_DEFAULT_SLICE "system.slice"
+/* The same for a rootless caller, in its own systemd (runc's). */
+#define SYSTEMD_USER_DEFAULT_SLICE "user.slice"
 /* The scope prefix when cgroupsPath is empty: runc uses "runc". */
 #define SYSTEMD_DEFAULT_PREFIX "ocirt"
 #define SYSTEMD_ANNOTATION_PREFIX "org.systemd.property."
@@ -82,6 +84,7 @@ struct systemd_unit
   char *name;         /* "prefix-name.scope", or "name.slice" */
   char *path;         /* its cgroup: the expanded slice + "/" + name */
   struct sd_props props;  /* from resources and annotations, no PIDs yet */
+  bool user;          /* the caller's own systemd (rootless), not PID 1 */
 };
 
 /* ---- pure (unit-tested) ---- */
@@ -95,6 +98,8 @@ char *systemd_expand_slice (const char *slice, ocirt_error_t *err);
 
 /* cgroupsPath "slice:prefix:name" (empty: "system.slice:ocirt:<id>") into
  * u->slice, u->name, u->path; runc's rules and wording. */
+int systemd_unit_parse_user (const char *cgroups_path, const char *id, bool user,
+                             struct systemd_unit *u, ocirt_error_t *err);
 int systemd_unit_parse (const char *cgroups_path, const char *id, struct systemd_unit *u,
                         ocirt_error_t *err);
 
@@ -141,7 +146,7 @@ bool systemd_running (void);
 /* create, before any state: parse cgroupsPath, require systemd, and build
  * the properties (so a bad annotation fails before anything is made). */
 int systemd_unit_prepare (const char *cgroups_path, const char *id, const struct oci_resources *res,
-                          const struct oci_kv *annotations, size_t n_annotations,
+                          const struct oci_kv *annotations, size_t n_annotations, bool user,
                           struct systemd_unit *u, ocirt_error_t *err);
 
 /* Start the transient unit with pid in it (a scope; a slice gets the pid
@@ -153,10 +158,11 @@ int systemd_unit_prepare (const char *cgroups_path, const char *id, const struct
 int systemd_unit_start (const struct systemd_unit *u, pid_t pid, bool *existed, ocirt_error_t *err);
 
 /* update: SetUnitProperties (runtime) with res's properties. */
-int systemd_unit_update (const char *name, const struct oci_resources *res, ocirt_error_t *err);
+int systemd_unit_update (const char *name, bool user, const struct oci_resources *res,
+                         ocirt_error_t *err);
 
 /* delete: StopUnit and wait, then ResetFailedUnit. A unit that is gone
  * already (its last process ended) is not an error. */
-int systemd_unit_stop (const char *name, ocirt_error_t *err);
+int systemd_unit_stop (const char *name, bool user, ocirt_error_t *err);
 
 #endif

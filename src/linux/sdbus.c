@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,6 +23,8 @@ static const struct
   SYM (bus_set_address, "sd_bus_set_address"),
   SYM (bus_start, "sd_bus_start"),
   SYM (bus_open_system, "sd_bus_open_system"),
+  SYM (bus_set_bus_client, "sd_bus_set_bus_client"),
+  SYM (get_property_string, "sd_bus_get_property_string"),
   SYM (bus_flush_close_unref, "sd_bus_flush_close_unref"),
   SYM (message_new_method_call, "sd_bus_message_new_method_call"),
   SYM (message_append, "sd_bus_message_append"),
@@ -103,8 +106,65 @@ open_private (struct sdbus *b)
   return 0;
 }
 
+char *
+sdbus_user_address (ocirt_error_t *err)
+{
+  const char *env = getenv ("DBUS_SESSION_BUS_ADDRESS");
+  const char *run = getenv ("XDG_RUNTIME_DIR");
+  char *addr = NULL;
+
+  if (env && *env)
+    addr = strdup (env);
+  else if (run && *run && asprintf (&addr, "unix:path=%s/bus", run) < 0)
+    addr = NULL;
+  else if (run == NULL || *run == '\0')
+    {
+      make_error (err, 0,
+                  "systemd cgroup driver (rootless, uid %u): no user bus: neither "
+                  "$DBUS_SESSION_BUS_ADDRESS nor $XDG_RUNTIME_DIR is set",
+                  (unsigned) geteuid ());
+      return NULL;
+    }
+  if (addr == NULL)
+    abort ();
+  return addr;
+}
+
+/* The user's systemd is reached through the session bus daemon, as a
+ * client (Hello first); sd-bus authenticates by the socket's credentials,
+ * which also holds inside a user namespace. */
+static int
+open_user (struct sdbus *b, ocirt_error_t *err)
+{
+  cleanup_free char *addr = sdbus_user_address (err);
+  sd_bus *bus = NULL;
+  int r;
+
+  if (addr == NULL)
+    return -1;
+  r = b->f.bus_new (&bus);
+  if (r >= 0)
+    r = b->f.bus_set_address (bus, addr);
+  if (r >= 0)
+    r = b->f.bus_set_bus_client (bus, 1);
+  if (r >= 0)
+    r = b->f.bus_start (bus);
+  if (r < 0)
+    {
+      if (bus)
+        b->f.bus_flush_close_unref (bus);
+      return make_error (err, -r,
+                         "systemd cgroup driver (rootless, uid %u): connect to the user's systemd "
+                         "on the bus \"%s\" (is user@%u.service running? a lingering user or a "
+                         "login session starts it)",
+                         (unsigned) geteuid (), addr, (unsigned) geteuid ());
+    }
+  b->bus = bus;
+  return 0;
+}
+
 int
-sdbus_open (struct sdbus *b, ocirt_error_t *err)
+sdbus_open (struct sdbus *b, bool user, ocirt_error_t *err)
 {
   int r;
 
@@ -113,6 +173,15 @@ sdbus_open (struct sdbus *b, ocirt_error_t *err)
     {
       sdbus_close (b);
       return -1;
+    }
+  if (user)
+    {
+      if (open_user (b, err) < 0)
+        {
+          sdbus_close (b);
+          return -1;
+        }
+      return 0;
     }
   if (open_private (b) == 0)
     return 0;

@@ -28,6 +28,8 @@ struct sdbus_api
   typeof (sd_bus_set_address) *bus_set_address;
   typeof (sd_bus_start) *bus_start;
   typeof (sd_bus_open_system) *bus_open_system;
+  typeof (sd_bus_set_bus_client) *bus_set_bus_client;
+  typeof (sd_bus_get_property_string) *get_property_string;
   typeof (sd_bus_flush_close_unref) *bus_flush_close_unref;
   typeof (sd_bus_message_new_method_call) *message_new_method_call;
   typeof (sd_bus_message_append) *message_append;
@@ -55,8 +57,14 @@ struct sdbus
 };
 
 /* Load libsystemd and connect to systemd (the private socket when it can be
- * opened, which saves the bus daemon's hop; else the system bus). */
-int sdbus_open (struct sdbus *b, ocirt_error_t *err);
+ * opened, which saves the bus daemon's hop; else the system bus). With user
+ * (a rootless caller, as runc's systemd driver when rootless), to the
+ * caller's own systemd through its session bus instead (sdbus_user_address). */
+int sdbus_open (struct sdbus *b, bool user, ocirt_error_t *err);
+
+/* The caller's session bus, as runc finds it: $DBUS_SESSION_BUS_ADDRESS,
+ * else unix:path=$XDG_RUNTIME_DIR/bus; NULL (and err) when neither is set. */
+char *sdbus_user_address (ocirt_error_t *err);
 void sdbus_close (struct sdbus *b);
 
 /* "<name>: <message>" of a failed call, or the errno text. */

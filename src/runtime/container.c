@@ -35,8 +35,8 @@
 #include "../../oci/config.h"
 #include "../linux/capabilities.h"
 #include "../linux/cgroup.h"
-#include "../linux/idmap.h"
 #include "../linux/cgroup_systemd.h"
+#include "../linux/idmap.h"
 #include "../linux/lsm.h"
 #include "../linux/monitor.h"
 #include "../linux/scheduling.h"
@@ -180,12 +180,12 @@ remove_cgroup (const char *path, bool existed, const struct oci_config *cfg, oci
  * the unit, and remove the directories systemd does not own (v1
  * hierarchies without systemd accounting, a container's own sub-cgroups). */
 static int
-remove_systemd_cgroup (const char *path, const char *unit, ocirt_error_t *err)
+remove_systemd_cgroup (const char *path, const char *unit, bool user, ocirt_error_t *err)
 {
   cleanup_error ocirt_error_t ignored = NULL;
 
   cgroup_kill_all (path, SIGKILL, &ignored);
-  if (systemd_unit_stop (unit, err) < 0)
+  if (systemd_unit_stop (unit, user, err) < 0)
     return -1;
   return cgroup_destroy (path, err);
 }
@@ -200,8 +200,8 @@ launch_abort (struct launch *l, const char *id)
       kill (l->pid, SIGKILL);
       waitpid (l->pid, NULL, 0);
     }
-  if (l->cgroup_made && l->sd.name && !l->cgroup_existed)
-    remove_systemd_cgroup (l->cgroup_path, l->sd.name, &ignored);
+  if (l->cgroup_made && l->cgroup_path && l->sd.name && !l->cgroup_existed)
+    remove_systemd_cgroup (l->cgroup_path, l->sd.name, l->sd.user, &ignored);
   else if (l->cgroup_made && l->cgroup_path)
     remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
   error_release (&ignored);
@@ -333,6 +333,7 @@ write_initial_state (struct launch *l, const struct create_opts *o, ocirt_error_
   st->cgroup_path = strdup (l->cgroup_path);
   if (l->sd.name)
     st->systemd_unit = strdup (l->sd.name);
+  st->systemd_user = l->sd.user;
   st->no_pivot = o->no_pivot;
   st->no_new_keyring = o->no_new_keyring;
   if (cfg->n_annotations)
@@ -577,7 +578,7 @@ join_systemd_unit (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_
   /* Another container's live unit: shared as a found cgroupfs cgroup is
    * (never stopped or removed by this container), with the limits set on
    * it too, as runc 1.1 does. */
-  if (l->cgroup_existed && lx && systemd_unit_update (l->sd.name, lx->resources, err) < 0)
+  if (l->cgroup_existed && lx && systemd_unit_update (l->sd.name, l->sd.user, lx->resources, err) < 0)
     return -1;
   if (cgroup_create_and_enter (l->cgroup_path, l->pid, &procs, err) < 0
       || (lx && cgroup_apply_resources (l->cgroup_path, lx->resources, err) < 0))
@@ -727,14 +728,15 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
       /* All of it before the state dir: a bad path or annotation, or no
        * systemd, leaves nothing behind. */
       if (systemd_unit_prepare (cgroups_path, o->id, lx ? lx->resources : NULL,
-                                l->cfg->annotations, l->cfg->n_annotations, &l->sd, err) < 0)
+                                l->cfg->annotations, l->cfg->n_annotations,
+                                rootless_cgroups (ctx), &l->sd, err) < 0)
         return -1;
       l->cgroup_path = strdup (l->sd.path);
     }
   else
     l->cgroup_path = (cgroups_path == NULL || *cgroups_path == '\0') && rootless_cgroups (ctx)
-                         ? cgroup_rootless_default_path (o->id, err)
-                         : cgroup_resolve_path (cgroups_path, o->id, err);
+                       ? cgroup_rootless_default_path (o->id, err)
+                       : cgroup_resolve_path (cgroups_path, o->id, err);
   if (l->cgroup_path == NULL)
     return -1;
   l->root_fd = state_root_open (ctx->root, err);
@@ -1163,8 +1165,8 @@ static void
 destroy_launched (const struct runtime_ctx *ctx, struct launch *l, const char *id)
 {
   ocirt_error_t ignored = NULL;
-  if (l->sd.name && !l->cgroup_existed)
-    remove_systemd_cgroup (l->cgroup_path, l->sd.name, &ignored);
+  if (l->cgroup_path && l->sd.name && !l->cgroup_existed)
+    remove_systemd_cgroup (l->cgroup_path, l->sd.name, l->sd.user, &ignored);
   else if (l->cgroup_path)
     remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
   error_release (&ignored);
@@ -1375,7 +1377,7 @@ container_delete (const struct runtime_ctx *ctx, const char *id, bool force, oci
     monitor_unregister (st.pid);
   if (st.cgroup_path && st.systemd_unit && !st.cgroup_existed)
     {
-      if (remove_systemd_cgroup (st.cgroup_path, st.systemd_unit, err) < 0)
+      if (remove_systemd_cgroup (st.cgroup_path, st.systemd_unit, st.systemd_user, err) < 0)
         goto out;
     }
   else if (st.cgroup_path && st.cgroup_existed)

@@ -23,11 +23,11 @@ struct runtime_ctx
 {
   const char *root;             /* state root, default /run/ocirt */
   const struct log_sink *log;
+  bool systemd_cgroup;          /* --systemd-cgroup: create's driver */
   /* --rootless: 1 true, 0 false, -1 auto (not root, or root of a user
    * namespace only). Rootless, a cgroup that cannot be made is done
    * without, as runc's rootless cgroup manager (see prepare_cgroup). */
   int rootless;
-  bool systemd_cgroup;          /* --systemd-cgroup: create's driver */
 };
 
 struct create_opts

@@ -45,6 +45,7 @@
 #define K_NO_NEW_KEYRING "no_new_keyring"
 #define K_CGROUP_EXISTED "cgroup_existed"
 #define K_SYSTEMD_UNIT "systemd_unit"
+#define K_SYSTEMD_USER "systemd_user"
 #define K_EXIT "exit"
 #define K_EXIT_CODE "code"
 #define K_EXIT_SIGNAL "signal"
@@ -592,6 +593,7 @@ gen_state (yajl_gen g, const struct container_state *st)
          && gen_str (g, K_CGROUP_PATH, st->cgroup_path)
          && gen_bool (g, K_CGROUP_EXISTED, st->cgroup_existed)
          && gen_str (g, K_SYSTEMD_UNIT, st->systemd_unit)
+         && gen_bool (g, K_SYSTEMD_USER, st->systemd_user)
          && gen_bool (g, K_CREATED_DONE, st->created_done)
          && gen_bool (g, K_NO_PIVOT, st->no_pivot)
          && gen_bool (g, K_NO_NEW_KEYRING, st->no_new_keyring)
@@ -796,6 +798,7 @@ parse_tree (yajl_val root, struct container_state *st, ocirt_error_t *err)
       || parse_str (root, K_CGROUP_PATH, &st->cgroup_path, err) < 0
       || parse_bool (root, K_CGROUP_EXISTED, &st->cgroup_existed, err) < 0
       || parse_str (root, K_SYSTEMD_UNIT, &st->systemd_unit, err) < 0
+      || parse_bool (root, K_SYSTEMD_USER, &st->systemd_user, err) < 0
       || parse_bool (root, K_CREATED_DONE, &st->created_done, err) < 0
       || parse_bool (root, K_NO_PIVOT, &st->no_pivot, err) < 0
       || parse_bool (root, K_NO_NEW_KEYRING, &st->no_new_keyring, err) < 0

@@ -45,6 +45,8 @@ struct container_state
                                      cgroupfs: every later verb follows it,
                                      whatever flags it is given (as runc
                                      follows its stored config) */
+  bool systemd_user;              /* that unit is in the caller's own
+                                     systemd (rootless), not PID 1's */
   bool created_done;              /* false while `create` is still running */
   bool no_pivot;
   bool no_new_keyring;            /* keep the caller's session keyring (exec too) */

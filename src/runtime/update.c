@@ -207,10 +207,12 @@ container_update (const struct runtime_ctx *ctx, const char *id, const char *res
     }
   /* The systemd driver's unit first, as runc: systemd would otherwise
    * put its old values back into the files on its next reload. */
-  r = st.systemd_unit ? systemd_unit_update (st.systemd_unit, &apply, err) : 0;
+  if (st.cgroup_path == NULL)
+    r = make_error (err, 0, "cannot set limits: cgroups not configured for container");
+  else
+    r = st.systemd_unit ? systemd_unit_update (st.systemd_unit, st.systemd_user, &apply, err) : 0;
   if (r == 0)
-    r = st.cgroup_path ? cgroup_apply_resources (st.cgroup_path, &apply, err)
-                       : make_error (err, 0, "cannot set limits: cgroups not configured for container");
+    r = cgroup_apply_resources (st.cgroup_path, &apply, err);
   state_clear (&st);
   if (r < 0)
     return -1;

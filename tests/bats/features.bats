@@ -49,11 +49,11 @@ features() {
 	assert_output '{"v1":true,"v2":true,"systemd":true}'
 }
 
-@test "features reports no rootless systemd driver (systemdUser) and rdma" {
-	ocirt_only "runc 1.1 has systemdUser and no rdma key"
+@test "features reports the rootless systemd driver (systemdUser) and rdma" {
+	ocirt_only "runc 1.1 has no rdma key"
 	features
 	run jq -c '.linux.cgroup' "$BATS_TEST_TMPDIR/features.json"
-	assert_output '{"v1":true,"v2":true,"systemd":true,"systemdUser":false,"rdma":true}'
+	assert_output '{"v1":true,"v2":true,"systemd":true,"systemdUser":true,"rdma":true}'
 }
 
 @test "features spans ociVersion 1.0.0 to 1.3.0+dev, and create accepts both ends" {

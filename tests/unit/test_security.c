@@ -544,7 +544,7 @@ features_json_states_what_ocirt_implements (void **state)
   assert_true (YAJL_IS_TRUE (get (v, "linux", "cgroup", "v1")));
   assert_true (YAJL_IS_TRUE (get (v, "linux", "cgroup", "v2")));
   assert_true (YAJL_IS_TRUE (get (v, "linux", "cgroup", "systemd")));
-  assert_true (YAJL_IS_FALSE (get (v, "linux", "cgroup", "systemdUser")));
+  assert_true (YAJL_IS_TRUE (get (v, "linux", "cgroup", "systemdUser")));
   assert_true (YAJL_IS_TRUE (get (v, "linux", "cgroup", "rdma")));
   assert_true (YAJL_IS_TRUE (get (v, "linux", "seccomp", "enabled")));
   assert_non_null (strv_has (get (v, "linux", "seccomp", "actions"), "SCMP_ACT_ERRNO"));
