@@ -103,65 +103,46 @@ run_fuzz() {
 	fi
 }
 
-run_vm() {
-	local st line p f s
-	echo "=== vm: tests/vm/vmcheck.sh"
-	st=0
-	tests/vm/vmcheck.sh </dev/null 2>&1 | tee "$out"
+# run_vm_suites NAME WHAT - tests/vm/NAME.sh, whose closing line
+# "NAME: N passed, N failed[, N skipped]" is counted; "SKIP NAME:" (QEMU or
+# the image cannot be had at all) is reported loudly, not counted.
+run_vm_suites() {
+	local name=$1 what=$2 st line p f s
+	echo "=== ${name%check}: tests/vm/$name.sh"
+	tests/vm/"$name".sh </dev/null 2>&1 | tee "$out"
 	st=${PIPESTATUS[0]}
-	line=$(grep -E '^vmcheck: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n1)
+	line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$out" | tail -n1)
 	if [[ -z $line ]]; then
-		if grep -q '^SKIP vmcheck:' "$out"; then
-			echo "run-all: *** the VM suites were SKIPPED: $(grep '^SKIP vmcheck:' "$out") ***"
+		if grep -q "^SKIP $name:" "$out"; then
+			echo "run-all: *** $what were SKIPPED: $(grep "^SKIP $name:" "$out") ***"
 			return
 		fi
-		echo "run-all: vmcheck exited $st without a summary"
+		echo "run-all: $name exited $st without a summary"
 		failed=$((failed + 1))
 		return
 	fi
-	p=$(sed -E 's/^vmcheck: ([0-9]+) passed.*/\1/' <<<"$line")
+	p=$(sed -E "s/^$name: ([0-9]+) passed.*/\1/" <<<"$line")
 	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
 	s=$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + ${s:-0}))
 	if ((st != 0 && f == 0)); then
-		echo "run-all: vmcheck exited $st without a failing test"
+		echo "run-all: $name exited $st without a failing test"
 		failed=$((failed + 1))
 	fi
 }
 
+run_vm() { run_vm_suites vmcheck "the VM suites"; }
+
 run_sysvm() {
-	local st line p f s
 	if [[ -n $sysvm_build_log ]]; then
 		echo "=== sysvm: the image built in the background"
 		wait
 		cat "$sysvm_build_log"
 		rm -f "$sysvm_build_log"
 	fi
-	echo "=== sysvm: tests/vm/sysvmcheck.sh"
-	tests/vm/sysvmcheck.sh </dev/null 2>&1 | tee "$out"
-	st=${PIPESTATUS[0]}
-	line=$(grep -E '^sysvmcheck: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n1)
-	if [[ -z $line ]]; then
-		if grep -q '^SKIP sysvmcheck:' "$out"; then
-			echo "run-all: *** the systemd VM suites were SKIPPED: $(grep '^SKIP sysvmcheck:' "$out") ***"
-			return
-		fi
-		echo "run-all: sysvmcheck exited $st without a summary"
-		failed=$((failed + 1))
-		return
-	fi
-	p=$(sed -E 's/^sysvmcheck: ([0-9]+) passed.*/\1/' <<<"$line")
-	f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
-	s=$(sed -nE 's/.* ([0-9]+) skipped.*/\1/p' <<<"$line")
-	passed=$((passed + p))
-	failed=$((failed + f))
-	skipped=$((skipped + ${s:-0}))
-	if ((st != 0 && f == 0)); then
-		echo "run-all: sysvmcheck exited $st without a failing test"
-		failed=$((failed + 1))
-	fi
+	run_vm_suites sysvmcheck "the systemd VM suites"
 }
 
 # The systemd VM's image takes minutes to build (mmdebstrap) but little of
