@@ -377,7 +377,10 @@ main (int argc, char **argv)
   const char *log_path = NULL;
   enum log_format fmt = LOG_FORMAT_TEXT;
   int exit_code = 1;
+  /* Both before the first `goto out`: out is in their scope, so their
+   * cleanup runs however main ends, and must never see an unset pointer. */
   cleanup_free char *own_root = NULL;   /* the default root, when no --root */
+  cleanup_free char *abs_root = NULL;   /* --root made absolute */
 
   /* The shim re-executed lean (shim.h): before any other work, so that it
    * touches no more of ocirt than its loop needs. */
@@ -426,7 +429,6 @@ main (int argc, char **argv)
     }
   /* Absolute from here on: create moves into the bundle (hooks run there,
    * as in runc), and the shim outlives this working directory. */
-  cleanup_free char *abs_root = NULL;
   if (g.root[0] != '/')
     {
       cleanup_free char *cwd = getcwd (NULL, 0);
