@@ -429,6 +429,28 @@ readonly_path (int rootfd, const char *path, bool *proc_checked, ocirt_error_t *
   return 0;
 }
 
+/* A caller (conmon, a shim, a shell with </dev/null) may give the init
+ * the host's /dev/null as stdio. As runc does after pivot_root, such fds
+ * are pointed at the container's own /dev/null: the host's device node
+ * lives on a mount the container does not have, which criu cannot dump
+ * ("Can't lookup mount"), and its inode is not the container's. */
+int
+rootfs_reopen_dev_null (ocirt_error_t *err)
+{
+  struct stat null_st, st;
+  cleanup_close int fd = open ("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+
+  if (fd < 0 || fstat (fd, &null_st) < 0)
+    return 0;   /* no /dev/null in this rootfs: nothing to point at */
+  if (!S_ISCHR (null_st.st_mode))
+    return 0;
+  for (int i = 0; i < 3; i++)
+    if (fstat (i, &st) == 0 && S_ISCHR (st.st_mode) && st.st_rdev == null_st.st_rdev
+        && (st.st_dev != null_st.st_dev || st.st_ino != null_st.st_ino) && dup3 (fd, i, 0) < 0)
+      return make_error (err, errno, "reopen /dev/null inside the container as fd %d", i);
+  return 0;
+}
+
 int
 rootfs_finalize (const struct oci_config *cfg, int null_tree, ocirt_error_t *err)
 {

@@ -56,6 +56,10 @@ int rootfs_chroot (const char *rootfs, ocirt_error_t *err);
 
 /* After pivot: read-only /, read-only paths, masked paths (bound from
  * null_tree, see rootfs_prepare), a read-only /dev, propagation of /. */
+/* After pivot_root: stdio fds on the host's /dev/null go to the
+ * container's /dev/null instead, as runc's reOpenDevNull. */
+int rootfs_reopen_dev_null (ocirt_error_t *err);
+
 int rootfs_finalize (const struct oci_config *cfg, int null_tree, ocirt_error_t *err);
 
 #endif

@@ -214,6 +214,8 @@ build_root (const struct init_args *a, ocirt_error_t *err)
   /* Before /dev and / may become read-only: /dev/console is bound here. */
   if (setup_terminal (a, true, err) < 0)
     return -1;
+  if (rootfs_reopen_dev_null (err) < 0)
+    return -1;
   /* sysctl writes go to the container's own /proc, and must precede the
    * read-only remount of /proc/sys in rootfs_finalize. */
   if (process_apply_sysctl (cfg->linux_, err) < 0)

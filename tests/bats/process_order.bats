@@ -180,3 +180,17 @@ echo ran'
 	wait_for_status "$CTR_ID" stopped
 	assert_equal "$(echo $(cat "$BUNDLE/rootfs/tmp/out"))" "2 1 three four"
 }
+
+@test "stdio on the host's /dev/null is reopened as the container's /dev/null, as runc does" {
+	# runc's reOpenDevNull: the host's device node is on a mount the
+	# container does not have (criu cannot dump such an fd). create hands
+	# the caller's stdio to the container as they are (run would proxy).
+	make_bundle -- sh -c 'stat -L -c %d:%i /proc/self/fd/0; stat -c %d:%i /dev/null'
+	ocirt create --bundle "$BUNDLE" "$CTR_ID" </dev/null >"$BATS_TEST_TMPDIR/out" 2>&1
+	ocirt start "$CTR_ID"
+	wait_for_status "$CTR_ID" stopped
+	mapfile -t lines <"$BATS_TEST_TMPDIR/out"
+	assert_equal "${#lines[@]}" 2
+	assert_equal "${lines[0]}" "${lines[1]}"
+	ocirt delete "$CTR_ID"
+}
