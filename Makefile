@@ -98,7 +98,7 @@ vmcheck: ocirt
 sysvmcheck: ocirt
 	tests/run-all.sh sysvm
 
-# libFuzzer with ASan+UBSan: 300 s per target (make check runs 60 s).
+# libFuzzer with ASan+UBSan: 300 s per target (make check runs 30 s).
 fuzz:
 	FUZZ_SECONDS=300 tests/run-all.sh fuzz
 

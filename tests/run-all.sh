@@ -15,7 +15,7 @@
 #       VM: the systemd cgroup driver, AppArmor, the managers with their
 #       defaults); its "sysvmcheck: N passed, N failed[, N skipped]" line is
 #       counted. Where the image cannot be built it prints a loud SKIP line.
-# fuzz: tests/fuzz/run.sh FUZZ_SECONDS (default 60) per libFuzzer target;
+# fuzz: tests/fuzz/run.sh FUZZ_SECONDS (default 30) per libFuzzer target;
 #       each target that replays its corpus and fuzzes without a crash is
 #       one pass.
 # all:  the five (the default).
@@ -89,9 +89,9 @@ run_bats() {
 
 run_fuzz() {
 	local st p f
-	echo "=== fuzz: tests/fuzz/run.sh ${FUZZ_SECONDS:-60}"
+	echo "=== fuzz: tests/fuzz/run.sh ${FUZZ_SECONDS:-30}"
 	st=0
-	tests/fuzz/run.sh "${FUZZ_SECONDS:-60}" </dev/null 2>&1 | tee "$out"
+	tests/fuzz/run.sh "${FUZZ_SECONDS:-30}" </dev/null 2>&1 | tee "$out"
 	st=${PIPESTATUS[0]}
 	p=$(grep -cE '^fuzz: [a-z_]+: ok,' "$out")
 	f=$(grep -cE '^fuzz: [a-z_]+: (FAILED|a corpus input fails)' "$out")
