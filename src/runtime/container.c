@@ -384,6 +384,10 @@ spawn_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
   if ((l->ns.clone_flags & CLONE_NEWUSER || l->ns.join_fd[OCI_NS_USER] >= 0) && !idmap_unprivileged ()
       && rootfs_sources_open (l->cfg, l->bundle, &l->sources, err) < 0)
     return -1;
+  /* Decided here, not in the child: once we have written its uid map, the
+   * child's geteuid() is 0 and it would take itself for privileged (and
+   * turn non-dumpable while we still write its gid map). */
+  bool maps_by_parent = (l->ns.clone_flags & CLONE_NEWUSER) && idmap_unprivileged ();
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return make_error (err, errno, "socketpair");
   pid_t pid = ns_clone_init (&l->ns, &l->pidfd, l->cgroup_fd, &l->cloned_into_cgroup, err);
@@ -402,7 +406,7 @@ spawn_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
         .fifo_fd = l->fifo_fd, .proc_fd = l->proc_fd, .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
         .preserve_fds = l->preserve_fds, .caps = l->has_caps ? &l->caps : NULL,
         .seccomp = l->seccomp, .stdio = l->stdio,
-        .dumpable_until_go = (l->ns.clone_flags & CLONE_NEWUSER) && idmap_unprivileged (),
+        .dumpable_until_go = maps_by_parent,
       };
       container_init (&a);
     }
@@ -588,6 +592,22 @@ join_systemd_unit (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_
   return 0;
 }
 
+/* A map that cannot be written because the init is gone (its /proc files
+ * are root's once it has exited) says so, with how it ended: a permission
+ * error alone would point at the mapping. */
+static int
+init_died_first (struct launch *l, ocirt_error_t *err)
+{
+  siginfo_t info = { 0 };
+  if (waitid (P_PID, (id_t) l->pid, &info, WEXITED | WNOHANG | WNOWAIT) < 0 || info.si_pid != l->pid)
+    return -1;
+  if (info.si_code == CLD_EXITED)
+    return wrap_error (err, "container init (pid %d) exited with status %d before its id maps were written",
+                       (int) l->pid, info.si_status);
+  return wrap_error (err, "container init (pid %d) was killed by signal %d before its id maps were written",
+                     (int) l->pid, info.si_status);
+}
+
 /* Parent's half of the handshake: put the init in its cgroup (unless
  * clone3 did) and give it its uid/gid maps, then let it set itself up and
  * wait for its verdict. */
@@ -600,7 +620,7 @@ configure_init (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *
                  : !l->cloned_into_cgroup && l->cgroup_path && cgroup_enter (l->cgroup_path, l->pid, err) < 0)
     return -1;
   if ((l->ns.clone_flags & CLONE_NEWUSER) && idmap_write (l->pid, lx, l->proc_fd, err) < 0)
-    return -1;
+    return init_died_first (l, err);
   if (sync_send (l->sync_fd, SYNC_GO, 0, NULL, err) < 0)
     return -1;
   for (;;)
