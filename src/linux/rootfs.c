@@ -437,16 +437,24 @@ readonly_path (int rootfd, const char *path, bool *proc_checked, ocirt_error_t *
 int
 rootfs_reopen_dev_null (ocirt_error_t *err)
 {
-  struct stat null_st, st;
-  cleanup_close int fd = open ("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+  struct stat st[3], null_st;
+  bool any = false;
 
-  if (fd < 0 || fstat (fd, &null_st) < 0)
-    return 0;   /* no /dev/null in this rootfs: nothing to point at */
-  if (!S_ISCHR (null_st.st_mode))
-    return 0;
+  /* The common case (pipes, a pty) costs three fstat calls: /dev/null is
+   * opened only when one of the fds is a null device. */
   for (int i = 0; i < 3; i++)
-    if (fstat (i, &st) == 0 && S_ISCHR (st.st_mode) && st.st_rdev == null_st.st_rdev
-        && (st.st_dev != null_st.st_dev || st.st_ino != null_st.st_ino) && dup3 (fd, i, 0) < 0)
+    if (fstat (i, &st[i]) == 0 && S_ISCHR (st[i].st_mode) && st[i].st_rdev == makedev (1, 3))
+      any = true;
+    else
+      st[i].st_mode = 0;
+  if (!any)
+    return 0;
+  cleanup_close int fd = open ("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0 || fstat (fd, &null_st) < 0 || !S_ISCHR (null_st.st_mode))
+    return 0;   /* no /dev/null in this rootfs: nothing to point at */
+  for (int i = 0; i < 3; i++)
+    if (S_ISCHR (st[i].st_mode) && st[i].st_rdev == null_st.st_rdev
+        && (st[i].st_dev != null_st.st_dev || st[i].st_ino != null_st.st_ino) && dup3 (fd, i, 0) < 0)
       return make_error (err, errno, "reopen /dev/null inside the container as fd %d", i);
   return 0;
 }
