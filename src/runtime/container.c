@@ -570,12 +570,12 @@ forward_seccomp_listener (struct launch *l, int remote_fd, ocirt_error_t *err)
  * limits follow: unit properties, then the cgroup files on its path as
  * with cgroupfs (hierarchies systemd left out on v1 are made here). */
 static int
-join_systemd_unit (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *err)
+join_systemd_unit (struct launch *l, const struct runtime_ctx *ctx, pid_t pid, ocirt_error_t *err)
 {
   const struct oci_linux *lx = l->cfg->linux_;
   size_t procs = 0;
 
-  if (systemd_unit_start (&l->sd, l->pid, &l->cgroup_existed, err) < 0)
+  if (systemd_unit_start (&l->sd, pid, &l->cgroup_existed, err) < 0)
     return -1;
   l->cgroup_made = true;
   l->st.cgroup_existed = l->cgroup_existed;
@@ -584,12 +584,25 @@ join_systemd_unit (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_
    * it too, as runc 1.1 does. */
   if (l->cgroup_existed && lx && systemd_unit_update (l->sd.name, l->sd.user, lx->resources, err) < 0)
     return -1;
-  if (cgroup_create_and_enter (l->cgroup_path, l->pid, &procs, err) < 0
+  if (cgroup_create_and_enter (l->cgroup_path, pid, &procs, err) < 0
       || (lx && cgroup_apply_resources (l->cgroup_path, lx->resources, err) < 0))
     return wrap_error (err, "systemd unit \"%s\"", l->sd.name);
   if (l->cgroup_existed && procs > 0)
     log_write (ctx->log, "warning", "container's cgroup is not empty: %zu process(es) found", procs);
   return 0;
+}
+
+/* The container's first process (the init, or criu that restores it) goes
+ * into a transient unit, or into the cgroup prepare_cgroup made (unless
+ * clone3 put it there). */
+static int
+place_in_cgroup (struct launch *l, const struct runtime_ctx *ctx, pid_t pid, ocirt_error_t *err)
+{
+  if (l->sd.name)
+    return join_systemd_unit (l, ctx, pid, err);
+  if (l->cloned_into_cgroup || l->cgroup_path == NULL)
+    return 0;
+  return cgroup_enter (l->cgroup_path, pid, err);
 }
 
 /* A map that cannot be written because the init is gone (its /proc files
@@ -608,16 +621,14 @@ init_died_first (struct launch *l, ocirt_error_t *err)
                      (int) l->pid, info.si_status);
 }
 
-/* Parent's half of the handshake: put the init in its cgroup (unless
- * clone3 did) and give it its uid/gid maps, then let it set itself up and
- * wait for its verdict. */
+/* Parent's half of the handshake: put the init in its cgroup and give it
+ * its uid/gid maps, then let it set itself up and wait for its verdict. */
 static int
 configure_init (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *err)
 {
   const struct oci_linux *lx = l->cfg->linux_;
 
-  if (l->sd.name ? join_systemd_unit (l, ctx, err) < 0
-                 : !l->cloned_into_cgroup && l->cgroup_path && cgroup_enter (l->cgroup_path, l->pid, err) < 0)
+  if (place_in_cgroup (l, ctx, l->pid, err) < 0)
     return -1;
   if ((l->ns.clone_flags & CLONE_NEWUSER) && idmap_write (l->pid, lx, l->proc_fd, err) < 0)
     return init_died_first (l, err);
@@ -709,12 +720,30 @@ check_rootless (struct launch *l, ocirt_error_t *err)
   return 0;
 }
 
-/* restore: the init comes from criu's images instead of a clone, as our
- * child (the shim's in standalone use), in the cgroup made for it. */
-static int
-restore_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
+struct restore_place
 {
+  struct launch *l;
+  const struct runtime_ctx *ctx;
+};
+
+static int
+place_criu (pid_t pid, void *data, ocirt_error_t *err)
+{
+  struct restore_place *p = data;
+  return place_in_cgroup (p->l, p->ctx, pid, err);
+}
+
+/* restore: the init comes from criu's images instead of a clone, as our
+ * child (the shim's in standalone use). criu is put where a cloned init
+ * would be (with --systemd-cgroup, the unit is started with criu's pid, as
+ * runc does) and restores the tasks into that cgroup. */
+static int
+restore_init (struct launch *l, const struct runtime_ctx *ctx, const struct create_opts *o,
+              ocirt_error_t *err)
+{
+  struct restore_place place = { .l = l, .ctx = ctx };
   struct criu_restore_target t = { .cfg = l->cfg, .rootfs = l->rootfs, .cgroup_path = l->cgroup_path,
+                                   .place = place_criu, .place_data = &place,
                                    .dir_fd = l->dir_fd, .stdio = l->stdio };
   pid_t pid = criu_restore (o->restore, &t, err);
   if (pid < 0)
@@ -777,7 +806,7 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
   if (write_initial_state (l, o, err) < 0 || (wait_for_start && make_exec_fifo (l, err) < 0)
       || prepare_cgroup (l, ctx, err) < 0)
     return -1;
-  if (o->restore ? restore_init (l, o, err) < 0
+  if (o->restore ? restore_init (l, ctx, o, err) < 0
                  : spawn_init (l, o, err) < 0 || configure_init (l, ctx, err) < 0)
     return -1;
   if (pid_file && write_pid_file (pid_file, l->pid, err) < 0)

@@ -185,20 +185,32 @@ first_log_error (const char *log_path)
 
 /* Run criu with argv; its stdio goes to /dev/null except what inherit_fds
  * lists (moved to fd 3, 4, ... in that order: the argv must name them so).
- * In the child, before exec, it enters `cgroup_path` if not NULL: a restore
- * creates the tasks in criu's own cgroup before it moves them. */
+ * With `place`, the child waits before exec until place() has put it in the
+ * container's cgroup or unit: a restore creates the tasks in criu's own
+ * cgroup. */
 static int
-run_criu (const char *const *argv, const int *inherit_fds, int n_inherit, const char *cgroup_path,
-          const char *verb, const char *log_path, ocirt_error_t *err)
+run_criu (const char *const *argv, const int *inherit_fds, int n_inherit, criu_place_fn place,
+          void *place_data, const char *verb, const char *log_path, ocirt_error_t *err)
 {
+  int hold[2] = { -1, -1 };
+  if (place && pipe2 (hold, O_CLOEXEC) < 0)
+    return make_error (err, errno, "pipe for criu");
   pid_t pid = fork ();
   if (pid < 0)
-    return make_error (err, errno, "fork criu");
+    {
+      int saved = errno;
+      if (place)
+        {
+          close (hold[0]);
+          close (hold[1]);
+        }
+      return make_error (err, saved, "fork criu");
+    }
   if (pid == 0)
     {
-      ocirt_error_t ignored = NULL;
       int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
       int base = 3 + n_inherit + 16;
+      char go;
       /* Out of the way first, so that the moves below cannot clobber one. */
       int tmp[16];
       for (int i = 0; i < n_inherit && i < 16; i++)
@@ -207,13 +219,29 @@ run_criu (const char *const *argv, const int *inherit_fds, int n_inherit, const 
         dup2 (null, i);
       for (int i = 0; i < n_inherit && i < 16; i++)
         dup2 (tmp[i], 3 + i);
-      if (cgroup_path && cgroup_enter (cgroup_path, getpid (), &ignored) < 0)
+      if (place)
         {
-          dprintf (STDERR_FILENO, "%s\n", ignored->message);
-          _exit (126);
+          close (hold[1]);
+          if (read (hold[0], &go, 1) != 1)
+            _exit (126);   /* not placed: the parent says why */
         }
       execvp (argv[0], (char *const *) argv);
       _exit (127);
+    }
+  if (place)
+    {
+      close (hold[0]);
+      int r = place (pid, place_data, err);
+      if (r == 0 && write (hold[1], "g", 1) != 1)
+        r = make_error (err, errno, "start criu");
+      close (hold[1]);
+      if (r < 0)
+        {
+          kill (pid, SIGKILL);
+          while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+          return -1;
+        }
     }
   int status = 0;
   while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
@@ -384,7 +412,7 @@ criu_dump (const struct criu_opts *o, const struct container_state *st, const st
     return make_error (err, ENOMEM, "criu arguments");
   if (!o->pre_dump && write_descriptors (images, st->pid, err) < 0)
     return -1;
-  return run_criu ((const char *const *) argv, NULL, 0, NULL, o->pre_dump ? "pre-dump" : "dump", log, err);
+  return run_criu ((const char *const *) argv, NULL, 0, NULL, NULL, o->pre_dump ? "pre-dump" : "dump", log, err);
 }
 
 /* ---- restore ------------------------------------------------------------ */
@@ -563,7 +591,7 @@ criu_restore (const struct criu_opts *o, const struct criu_restore_target *t, oc
       unbind_root (t->dir_fd, root);
       return make_error (err, ENOMEM, "criu arguments");
     }
-  int r = run_criu ((const char *const *) argv, inherit, n_inherit, t->cgroup_path, "restore", log, err);
+  int r = run_criu ((const char *const *) argv, inherit, n_inherit, t->place, t->place_data, "restore", log, err);
   unbind_root (t->dir_fd, root);
   if (r < 0)
     return -1;

@@ -67,11 +67,18 @@ int container_checkpoint (const struct runtime_ctx *ctx, const char *id, const s
                           ocirt_error_t *err);
 
 /* What a restore needs from the create it replaces the clone of. */
+/* Puts criu's process where the container's cgroup is (the container's
+ * cgroup, or a transient systemd unit started with it), before criu runs:
+ * criu then restores the tasks into its own cgroup, as runc has it. */
+typedef int (*criu_place_fn) (pid_t pid, void *data, ocirt_error_t *err);
+
 struct criu_restore_target
 {
   const struct oci_config *cfg;
   const char *rootfs;
-  const char *cgroup_path;
+  const char *cgroup_path;     /* criu's --cgroup-root, or NULL */
+  criu_place_fn place;         /* or NULL: criu stays where we are */
+  void *place_data;
   int dir_fd;                  /* the new container's state dir */
   const int *stdio;            /* the shim's stdio for the init, or NULL: ours */
 };

@@ -197,3 +197,37 @@ checkpoint_stopped() {
 	run ocirt state "$CTR_ID"
 	assert_failure
 }
+
+@test "vm checkpoint: with --systemd-cgroup, restore puts the container in its transient unit again, and delete stops it" {
+	local unit="test-$CTR_ID.scope" pid
+	defer "systemctl stop $unit >/dev/null 2>&1; systemctl reset-failed $unit >/dev/null 2>&1; true"
+	make_bundle --copy -- sh -c "$COUNTER"
+	update_config ".linux.cgroupsPath = \"system.slice:test:$CTR_ID\""
+	( : | ocirt --systemd-cgroup run -d --bundle "$BUNDLE" "$CTR_ID" 2>&1 | cat >"$BATS_TEST_TMPDIR/$CTR_ID.out" ) 3>&- &
+	wait_for_status "$CTR_ID" running 30
+	wait_count_above 3
+	assert_equal "$(systemctl show -P ActiveState "$unit")" active
+	try --systemd-cgroup checkpoint --image-path "$IMG" "$CTR_ID"
+	assert_success
+	DUMPED=$(count)
+	refute [ "$(systemctl show -P ActiveState "$unit")" = active ]
+	try --systemd-cgroup restore -d --image-path "$IMG" --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	wait_count_above "$DUMPED"
+	pid=$(state_field "$CTR_ID" pid)
+	# systemd tracks the restored tasks: the unit is active, the init is in
+	# its cgroup and `systemctl status` lists it.
+	assert_equal "$(systemctl show -P ActiveState "$unit")" active
+	assert_equal "$(systemctl show -P Delegate "$unit")" yes
+	run cat "/proc/$pid/cgroup"
+	assert_output "0::/system.slice/$unit"
+	run systemctl status --no-pager "$unit"
+	assert_output --partial "$pid"
+	try kill "$CTR_ID" KILL
+	assert_success
+	wait_for_status "$CTR_ID" stopped
+	try --systemd-cgroup delete "$CTR_ID"
+	assert_success
+	refute [ "$(systemctl show -P ActiveState "$unit")" = active ]
+	[[ ! -d /sys/fs/cgroup/system.slice/$unit ]]
+}

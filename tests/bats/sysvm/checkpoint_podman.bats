@@ -6,8 +6,10 @@
 # podman 4.3 lets only a runtime whose file is named runc or crun
 # checkpoint (crutils.CRRuntimeSupportsCheckpointRestore looks at the
 # name), so the runtime under test is installed as .../ocirt-cr/runc and
-# passed with --runtime PATH. cgroupfs and an unconfined AppArmor profile:
-# ocirt has neither a systemd cgroup driver nor AppArmor support here.
+# passed with --runtime PATH. podman's defaults here otherwise: the
+# systemd cgroup manager: restore starts the container's scope again. The
+# AppArmor profile is unconfined: criu through the runtime is tested here,
+# AppArmor in apparmor.bats.
 #
 #   /work/wt/sysvm/tests/vm/sysvm.sh --share $PWD --cmd 'bats tests/bats/sysvm/checkpoint_podman.bats'
 
@@ -55,7 +57,7 @@ teardown() {
 }
 
 pm() {
-	timeout -k 5 120 podman --runtime "$RT" --cgroup-manager cgroupfs "$@" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+	timeout -k 5 120 podman --runtime "$RT" "$@" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 }
 
 # pcount NAME - the counter of container NAME.
@@ -76,6 +78,11 @@ pcount() {
 	assert_success
 	run pm inspect -f '{{.State.Status}}' cr
 	assert_output running
+	# The restored container is in its scope again, tracked by systemd.
+	id=$(pm inspect -f '{{.Id}}' cr)
+	pid=$(pm inspect -f '{{.State.Pid}}' cr)
+	assert_equal "$(systemctl is-active "libpod-$id.scope")" active
+	grep -q "libpod-$id.scope" "/proc/$pid/cgroup"
 	n=$(pcount cr)
 	# Restored, not restarted: a new shell would be back near 1.
 	((n > 3)) || fail "the counter is $n after restore"
