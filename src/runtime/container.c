@@ -918,6 +918,10 @@ container_lean_shim_main (int argc, char **argv)
   struct shim_lean_args a;
   ocirt_error_t err = NULL;
 
+  /* What loading ocirt faulted in (the dynamic loader, libc's symbol
+   * tables) is of no more use: dropped before the pump starts, it never
+   * adds to the shim's peak. */
+  shim_shed_code ();
   if (shim_lean_parse (argc, argv, &s, &a) < 0)
     _exit (2);
   if (shim_start_logging (&s, a.root, a.id, a.log_path, &err) < 0)

@@ -84,6 +84,11 @@ int shim_start_logging (struct shim *s, const char *root, const char *id, const 
  * Never returns. */
 __attribute__ ((noreturn)) void shim_serve (struct shim *s, pid_t init, int monitor_fd);
 
+/* Lets go of the code and read-only data the process has faulted in, so
+ * that only the pages it goes on to run are resident again (the shim's
+ * memory is mostly code). */
+void shim_shed_code (void);
+
 /* The lean shim. The shim is a fork of ocirt that ran the whole create, so
  * the libc and ocirt pages that create touched stay resident for the
  * container's life (about 2 MiB; unmapping them did not help, they fault
