@@ -8,8 +8,10 @@
 # in its user namespace with XDG_RUNTIME_DIR=/run/user/1000), slirp4netns.
 # Only the runtime is chosen, with --runtime PATH. The image is
 # rootfs-tools' busybox, imported into tester's storage as
-# localhost/ocirt-bb (no network in the VM). The host's counterpart, with
-# cgroupfs and no systemd, is tests/bats/managers/podman_rootless.bats.
+# localhost/ocirt-bb (no network in the VM). No storage.conf is written:
+# podman's rootless default storage works here as it is (it picks vfs on
+# this image). The host's counterpart, with cgroupfs and no systemd, is
+# tests/bats/managers/podman_rootless.bats.
 #
 # With OCIRT_TEST_RUNTIME=runc the same scenarios run against the VM's runc.
 
