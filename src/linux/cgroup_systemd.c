@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cgroup_internal.h"
+#include "idmap.h"
 #include "sdbus.h"
 #include "../util/cleanup.h"
 
@@ -793,7 +794,7 @@ user_manager_prefix (struct systemd_unit *u, ocirt_error_t *err)
   if (r < 0)
     {
       sdbus_error (err, r, &e, "systemd cgroup driver (rootless, uid %u): the user's systemd's "
-                   "ControlGroup", (unsigned) geteuid ());
+                   "ControlGroup", idmap_outer_euid ());
       b.f.error_free (&e);
       return -1;
     }
@@ -826,7 +827,7 @@ systemd_unit_prepare (const char *cgroups_path, const char *id, const struct oci
     {
       systemd_unit_clear (u);
       return make_error (err, 0, "--systemd-cgroup: cannot use rootless systemd cgroups manager on "
-                         "cgroup v1 (uid %u)", (unsigned) geteuid ());
+                         "cgroup v1 (uid %u)", idmap_outer_euid ());
     }
   if (user && user_manager_prefix (u, err) < 0)
     {

@@ -62,6 +62,40 @@ idmap_in_user_namespace (void)
            && count == 4294967295UL);
 }
 
+bool
+idmap_map_outside (const char *map, unsigned id, unsigned *outside)
+{
+  for (const char *line = map; line && *line;)
+    {
+      unsigned long in, out, count;
+      if (sscanf (line, "%lu %lu %lu", &in, &out, &count) == 3 && id >= in && id - in < count)
+        {
+          *outside = (unsigned) (out + (id - in));
+          return true;
+        }
+      line = strchr (line, '\n');
+      if (line)
+        line++;
+    }
+  return false;
+}
+
+unsigned
+idmap_outer_euid (void)
+{
+  char buf[4096];
+  unsigned euid = (unsigned) geteuid (), outside;
+  int fd = open ("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return euid;
+  ssize_t n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n <= 0)
+    return euid;
+  buf[n] = '\0';
+  return idmap_map_outside (buf, euid, &outside) ? outside : euid;
+}
+
 /* The one map the kernel lets an unprivileged process write itself: its
  * own id, once (user_namespaces(7), "Defining user and group ID mappings"). */
 static bool

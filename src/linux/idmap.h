@@ -33,6 +33,12 @@ bool idmap_unprivileged (void);
  * podman, which runs the runtime in its own user namespace. */
 bool idmap_in_user_namespace (void);
 
+/* The caller's euid as the user namespace above sees it: under rootless
+ * podman (the runtime is root of podman's namespace) the user's own uid,
+ * which the user's systemd, its bus and user@<uid>.service are named by.
+ * Outside a user namespace, or if the map cannot be read: geteuid(). */
+unsigned idmap_outer_euid (void);
+
 /* Before anything is created: check that an unprivileged caller may use
  * every mapping of lx (its own id, or a range /etc/subuid or /etc/subgid
  * grants it) and that the helper a mapping needs is in PATH. The error
@@ -48,5 +54,10 @@ int idmap_write (pid_t pid, const struct oci_linux *lx, int proc_fd, ocirt_error
  * the subid file text `subids` grants to the user `name` or uid `uid`. */
 bool idmap_subids_allow (const char *subids, const char *name, uid_t uid, unsigned host,
                          unsigned size);
+
+/* For the unit test: the id that `id` maps to in the uid_map (or gid_map)
+ * text `map` ("inside outside count" lines), into *outside; false if no
+ * line maps it. */
+bool idmap_map_outside (const char *map, unsigned id, unsigned *outside);
 
 #endif

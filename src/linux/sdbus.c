@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "idmap.h"
 #include "../util/cleanup.h"
 
 /* One row per function: its offset in the table and its name. */
@@ -122,7 +123,7 @@ sdbus_user_address (ocirt_error_t *err)
       make_error (err, 0,
                   "systemd cgroup driver (rootless, uid %u): no user bus: neither "
                   "$DBUS_SESSION_BUS_ADDRESS nor $XDG_RUNTIME_DIR is set",
-                  (unsigned) geteuid ());
+                  idmap_outer_euid ());
       return NULL;
     }
   if (addr == NULL)
@@ -151,13 +152,14 @@ open_user (struct sdbus *b, ocirt_error_t *err)
     r = b->f.bus_start (bus);
   if (r < 0)
     {
+      unsigned uid = idmap_outer_euid ();
       if (bus)
         b->f.bus_flush_close_unref (bus);
       return make_error (err, -r,
                          "systemd cgroup driver (rootless, uid %u): connect to the user's systemd "
                          "on the bus \"%s\" (is user@%u.service running? a lingering user or a "
                          "login session starts it)",
-                         (unsigned) geteuid (), addr, (unsigned) geteuid ());
+                         uid, addr, uid);
     }
   b->bus = bus;
   return 0;

@@ -1,7 +1,8 @@
 /* test_idmap.c - which host ids /etc/subuid (or /etc/subgid) text grants an
  * unprivileged user, as a specification of idmap_subids_allow: a range must
  * lie wholly inside one of the user's own lines, named by user name or by
- * numeric uid; other users' lines and malformed lines grant nothing.
+ * numeric uid; other users' lines and malformed lines grant nothing. And
+ * which id an id maps to through uid_map text (idmap_map_outside).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -62,6 +63,35 @@ malformed_lines_and_no_file_grant_nothing (void **state)
   assert_false (idmap_subids_allow ("", "alice", 1000, 100000, 1));
 }
 
+/* idmap_map_outside: the uid the namespace above sees, as rootless podman's
+ * namespace maps its root to the user (/proc/self/uid_map as the kernel
+ * prints it, columns padded). */
+static void
+an_id_maps_through_the_line_whose_range_holds_it (void **state)
+{
+  (void) state;
+  static const char podman[] = "         0       1000          1\n"
+                               "         1     100000      65536\n";
+  unsigned out = 0;
+  assert_true (idmap_map_outside (podman, 0, &out));
+  assert_int_equal (out, 1000);
+  assert_true (idmap_map_outside (podman, 1, &out));
+  assert_int_equal (out, 100000);
+  assert_true (idmap_map_outside (podman, 65536, &out));
+  assert_int_equal (out, 165535);
+}
+
+static void
+an_id_no_line_maps_is_not_mapped (void **state)
+{
+  (void) state;
+  unsigned out = 7;
+  assert_false (idmap_map_outside ("0 1000 1\n1 100000 65536\n", 65537, &out));
+  assert_false (idmap_map_outside ("", 0, &out));
+  assert_false (idmap_map_outside ("garbage\n", 0, &out));
+  assert_int_equal (out, 7);
+}
+
 int
 main (void)
 {
@@ -71,6 +101,8 @@ main (void)
     cmocka_unit_test (another_users_line_grants_nothing),
     cmocka_unit_test (a_line_may_name_the_user_by_uid),
     cmocka_unit_test (malformed_lines_and_no_file_grant_nothing),
+    cmocka_unit_test (an_id_maps_through_the_line_whose_range_holds_it),
+    cmocka_unit_test (an_id_no_line_maps_is_not_mapped),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -132,3 +132,31 @@ uprop() {
 	[[ $(uprop "test-$id.scope" LoadState) == not-found ]]
 	[[ -z $(pgrep -f "$RL_BUNDLE" || true) ]] || fail "a process of the bundle is left"
 }
+
+@test "sysvm systemd-user: as root of a user namespace (rootless podman's way) without a user bus create fails naming the user's own uid" {
+	rl_bundle
+	rl_id
+	# Inside the namespace root is the only id: the config maps it.
+	rl_config '.linux.cgroupsPath = "user.slice:test:'"$id"'" | .linux.uidMappings = [{"containerID": 0, "hostID": 0, "size": 1}] | .linux.gidMappings = [{"containerID": 0, "hostID": 0, "size": 1}]'
+	local nobus=$RL_DIR/nobus
+	mkdir -m 0700 "$nobus"
+	chown "$RL_USER:" "$nobus"
+	run timeout 60 runuser -u "$RL_USER" -- env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR="$nobus" \
+		unshare --user --map-root-user \
+		"$RL_RUNTIME" --root "$nobus/state" --systemd-cgroup create --bundle "$RL_BUNDLE" "$id" </dev/null
+	assert_failure
+	# runc 1.1 cannot ask the user bus whose it is, so it takes the caller
+	# for root's systemd inside the namespace and asks the system's
+	# ("Permission denied"). ocirt's rule is the one it has for cgroupfs
+	# (root of a user namespace is rootless): the user's systemd, named by
+	# the uid it is known by, not root's of the namespace.
+	if is_ocirt; then
+		assert_output --partial "$nobus/bus"
+		assert_output --partial "uid $RL_UID"
+		assert_output --partial "user@$RL_UID.service"
+		refute_output --partial "uid 0"
+	fi
+	[[ -z $(ls -A "$nobus/state" 2>/dev/null) ]]
+	[[ $(uprop "test-$id.scope" LoadState) == not-found ]]
+	[[ -z $(pgrep -f "$RL_BUNDLE" || true) ]] || fail "a process of the bundle is left"
+}
