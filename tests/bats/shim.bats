@@ -210,7 +210,7 @@ BIG_LINE='the quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNO
 	# volume; the ocirt before issue 17 held 3.4 MiB here, the shim that
 	# kept the create's pages 2.5 MiB, the lean one 2.1-2.3 MiB (2184-2380
 	# KiB in four runs), the lean one that lets go of its set-up's code
-	# pages 1.55-1.96 MiB (conmon: 2.0-2.3 MiB under the same load).
+	# pages 1620-1964 KiB (conmon: 2.0-2.3 MiB under the same load).
 	((peak > 0 && peak < 2150)) || fail "shim peak RSS ${peak} KiB, expected under 2150"
 	# One read per write of the container would be 256 per MiB; the shim
 	# lets output gather in the pipe and takes it in reads of up to 64 KiB
