@@ -45,19 +45,28 @@ idmap_unprivileged (void)
   return geteuid () != 0;
 }
 
+/* Our own /proc/self/uid_map into buf (NUL-terminated); false if unreadable. */
+static bool
+read_own_uid_map (char *buf, size_t size)
+{
+  int fd = open ("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  ssize_t n = read (fd, buf, size - 1);
+  close (fd);
+  if (n <= 0)
+    return false;
+  buf[n] = '\0';
+  return true;
+}
+
 bool
 idmap_in_user_namespace (void)
 {
   char buf[128];
   unsigned long inside, outside, count;
-  int fd = open ("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+  if (!read_own_uid_map (buf, sizeof buf))
     return false;
-  ssize_t n = read (fd, buf, sizeof buf - 1);
-  close (fd);
-  if (n <= 0)
-    return false;
-  buf[n] = '\0';
   return !(sscanf (buf, "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0 && outside == 0
            && count == 4294967295UL);
 }
@@ -85,14 +94,8 @@ idmap_outer_euid (void)
 {
   char buf[4096];
   unsigned euid = (unsigned) geteuid (), outside;
-  int fd = open ("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+  if (!read_own_uid_map (buf, sizeof buf))
     return euid;
-  ssize_t n = read (fd, buf, sizeof buf - 1);
-  close (fd);
-  if (n <= 0)
-    return euid;
-  buf[n] = '\0';
   return idmap_map_outside (buf, euid, &outside) ? outside : euid;
 }
 
