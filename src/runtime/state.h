@@ -78,7 +78,13 @@ int state_dir_open (int root_fd, const char *id, int lock_op, ocirt_error_t *err
 /* Atomically write state.json in dir_fd (temp file, rename; see state.c on fsync). */
 int state_write (int dir_fd, const struct container_state *st, ocirt_error_t *err);
 
-/* Read state.json from dir_fd into *st (zeroed first). */
+/* Record how the init ended (exit code, signal, whether the kernel memory
+ * monitor killed it) in dir_fd, for state_read(); the shim calls it, with
+ * LOCK_EX held, once the init is reaped. Touches no state.json. */
+int state_write_exit (int dir_fd, int code, int signal, bool monitor_killed, ocirt_error_t *err);
+
+/* Read state.json from dir_fd into *st (zeroed first), with the shim's
+ * exit record if there is one. */
 int state_read (int dir_fd, struct container_state *st, ocirt_error_t *err);
 
 /* Parse/format state.json held in memory (used by state_read/state_write;

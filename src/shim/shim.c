@@ -231,25 +231,20 @@ shim_report (struct shim *s, ocirt_error_t err)
 }
 
 /* Store how the init ended. The state dir may be gone already (a delete
- * raced us), which is not an error: there is nobody left to tell. */
+ * raced us), which is not an error: there is nobody left to tell. LOCK_EX
+ * makes a delete that starts now wait until the record is whole. */
 static void
 record_exit (const char *root, const char *id, int status, bool monitor_killed)
 {
   ocirt_error_t err = NULL;
-  struct container_state st = { 0 };
+  int signal = WIFSIGNALED (status) ? WTERMSIG (status) : 0;
   cleanup_close int root_fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0)
     return;
   cleanup_close int dir_fd = state_dir_open (root_fd, id, LOCK_EX, &err);
-  if (dir_fd >= 0 && state_read (dir_fd, &st, &err) == 0)
-    {
-      st.has_exit = true;
-      st.exit_signal = WIFSIGNALED (status) ? WTERMSIG (status) : 0;
-      st.exit_code = exit_code_of (status);
-      st.monitor_killed = monitor_killed && WIFSIGNALED (status) && WTERMSIG (status) == SIGKILL;
-      state_write (dir_fd, &st, &err);
-    }
-  state_clear (&st);
+  if (dir_fd >= 0)
+    state_write_exit (dir_fd, exit_code_of (status), signal,
+                      monitor_killed && signal == SIGKILL, &err);
   error_release (&err);
 }
 

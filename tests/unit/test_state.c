@@ -361,6 +361,91 @@ read_of_missing_state_file_fails (void **unused)
 }
 
 static void
+write_at (int dir_fd, const char *name, const char *text)
+{
+  cleanup_close int fd = openat (dir_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+  assert_true (fd >= 0);
+  assert_int_equal (write_all (fd, text, strlen (text)), 0);
+}
+
+/* The shim's exit record is a file of its own: state_read() merges it, and
+ * writing it leaves state.json as it was. */
+static void
+exit_record_is_merged_by_read_and_leaves_state_json_alone (void **unused)
+{
+  (void) unused;
+  cleanup_error ocirt_error_t err = NULL;
+  struct container_state in, out;
+  struct stat before, after;
+  cleanup_close int fd = state_dir_create (root_fd, "x1", &err);
+
+  assert_true (fd >= 0);
+  fill_full (&in);
+  in.has_exit = false;
+  in.exit_code = in.exit_signal = 0;
+  in.monitor_killed = false;
+  assert_int_equal (state_write (fd, &in, &err), 0);
+  assert_int_equal (state_read (fd, &out, &err), 0);
+  assert_false (out.has_exit);
+  state_clear (&out);
+
+  assert_int_equal (fstatat (fd, STATE_FILE, &before, 0), 0);
+  assert_int_equal (state_write_exit (fd, 137, SIGKILL, true, &err), 0);
+  assert_int_equal (fstatat (fd, STATE_FILE, &after, 0), 0);
+  assert_int_equal (before.st_ino, after.st_ino);
+  assert_int_equal (state_read (fd, &out, &err), 0);
+  assert_true (out.has_exit);
+  assert_int_equal (out.exit_code, 137);
+  assert_int_equal (out.exit_signal, SIGKILL);
+  assert_true (out.monitor_killed);
+  assert_int_equal (out.pid, in.pid);
+  state_clear (&out);
+
+  /* Written again (never, by one shim, but it must still read whole). */
+  assert_int_equal (state_write_exit (fd, 0, 0, false, &err), 0);
+  assert_int_equal (state_read (fd, &out, &err), 0);
+  assert_true (out.has_exit);
+  assert_int_equal (out.exit_code, 0);
+  assert_int_equal (out.exit_signal, 0);
+  assert_false (out.monitor_killed);
+  state_clear (&out);
+  assert_false (exists_at (fd, "exit.tmp"));
+  assert_int_equal (state_dir_remove (root_fd, "x1", &err), 0);
+}
+
+static void
+exit_record_that_is_malformed_fails_the_read_by_name (void **unused)
+{
+  (void) unused;
+  static const char *const bad[] = {
+    "", "\n", "0 0\n", "0 0 0", "256 0 0\n", "0 65 0\n", "0 0 2\n", "-1 0 0\n",
+    "0  0 0\n", "0 0 0\n1", "x 0 0\n", "99999999999 0 0\n",
+  };
+  cleanup_error ocirt_error_t err = NULL;
+  struct container_state in, out;
+  cleanup_close int fd = state_dir_create (root_fd, "x2", &err);
+
+  assert_true (fd >= 0);
+  fill_full (&in);
+  assert_int_equal (state_write (fd, &in, &err), 0);
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    {
+      write_at (fd, "exit", bad[i]);
+      memset (&out, 0x55, sizeof out);
+      assert_int_equal (state_read (fd, &out, &err), -1);
+      assert_non_null (strstr (err->message, "exit: not a record of how the init ended"));
+      error_release (&err);
+      /* Nothing half-read is left for the caller to free. */
+      assert_null (out.id);
+    }
+  assert_int_equal (state_write_exit (fd, 256, 0, false, &err), -1);
+  error_release (&err);
+  assert_int_equal (state_write_exit (fd, 0, _NSIG, false, &err), -1);
+  assert_int_equal (state_dir_remove (root_fd, "x2", &err), 0);
+}
+
+static void
 create_twice_says_already_exists (void **unused)
 {
   (void) unused;
@@ -749,6 +834,8 @@ main (void)
     cmocka_unit_test (format_refuses_invalid_utf8),
     cmocka_unit_test (atomic_write_replaces_content_and_leaves_no_temp),
     cmocka_unit_test (read_of_missing_state_file_fails),
+    cmocka_unit_test (exit_record_is_merged_by_read_and_leaves_state_json_alone),
+    cmocka_unit_test (exit_record_that_is_malformed_fails_the_read_by_name),
     cmocka_unit_test (create_twice_says_already_exists),
     cmocka_unit_test (create_refuses_an_invalid_id),
     cmocka_unit_test (open_missing_says_does_not_exist),
