@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -99,11 +100,16 @@ struct header_cache
   int64_t ns;
 };
 
+/* The writer's buffers, in one mapping that logfile_writer_trim() can give
+ * back: the arena, then a line tail per stream. */
+#define WRITER_MEM_SIZE (LOGFILE_WRITE_BUFFER + 2 * LOGFILE_RECORD_MAX)
+
 struct logfile_writer
 {
   int fd;
   char *path;
-  char *out;                           /* LOGFILE_WRITE_BUFFER bytes */
+  char *mem;                           /* WRITER_MEM_SIZE bytes, or MAP_FAILED */
+  char *out;                           /* LOGFILE_WRITE_BUFFER bytes of mem */
   size_t out_len;
   struct iovec iov[WRITER_IOV_MAX];    /* queued output, in file order */
   int iov_len;
@@ -119,9 +125,8 @@ struct logfile_writer
 static void
 writer_free (struct logfile_writer *w)
 {
-  for (int s = 0; s < STREAM_COUNT; s++)
-    free (w->tails[s].buf);
-  free (w->out);
+  if (w->mem != NULL && w->mem != MAP_FAILED)
+    munmap (w->mem, WRITER_MEM_SIZE);
   free (w->path);
   free (w);
 }
@@ -139,16 +144,16 @@ logfile_writer_open (const char *path, ocirt_error_t *err)
   w->fd = -1;
   w->cached_sec = -1;
   w->path = strdup (path);
-  w->out = malloc (LOGFILE_WRITE_BUFFER);
-  w->tails[LOGFILE_STREAM_STDOUT].buf = malloc (LOGFILE_RECORD_MAX);
-  w->tails[LOGFILE_STREAM_STDERR].buf = malloc (LOGFILE_RECORD_MAX);
-  if (w->path == NULL || w->out == NULL || w->tails[LOGFILE_STREAM_STDOUT].buf == NULL
-      || w->tails[LOGFILE_STREAM_STDERR].buf == NULL)
+  w->mem = mmap (NULL, WRITER_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (w->path == NULL || w->mem == MAP_FAILED)
     {
       make_error (err, errno, "allocate log writer");
       writer_free (w);
       return NULL;
     }
+  w->out = w->mem;
+  w->tails[LOGFILE_STREAM_STDOUT].buf = w->mem + LOGFILE_WRITE_BUFFER;
+  w->tails[LOGFILE_STREAM_STDERR].buf = w->mem + LOGFILE_WRITE_BUFFER + LOGFILE_RECORD_MAX;
   /* 0600: container output may hold secrets; only the owner reads it.
    * O_APPEND: a restarted shim continues the same file after what is there. */
   w->fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -407,6 +412,18 @@ logfile_writer_flush (struct logfile_writer *w, ocirt_error_t *err)
         return -1;
     }
   return write_queue (w, err);
+}
+
+bool
+logfile_writer_trim (struct logfile_writer *w)
+{
+  /* Only with nothing queued or held: the queue points into the arena,
+   * and a held tail is the start of a line still to come. */
+  if (w->iov_len > 0 || w->out_len > 0 || w->tails[LOGFILE_STREAM_STDOUT].len > 0
+      || w->tails[LOGFILE_STREAM_STDERR].len > 0)
+    return false;
+  w->header.text = NULL;
+  return madvise (w->mem, WRITER_MEM_SIZE, MADV_DONTNEED) == 0;
 }
 
 int

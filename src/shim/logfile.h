@@ -81,6 +81,10 @@ int logfile_writer_write_queued (struct logfile_writer *w, ocirt_error_t *err);
  * when no more output is at hand, so readers following the file see it. */
 int logfile_writer_flush (struct logfile_writer *w, ocirt_error_t *err);
 
+/* Give the writer's buffers' pages back to the kernel, if nothing is
+ * queued or held (after logfile_writer_flush()); returns whether it did. */
+bool logfile_writer_trim (struct logfile_writer *w);
+
 /* Flush, close and free `w` (always freed, also on error). NULL is a no-op. */
 int logfile_writer_close (struct logfile_writer *w, ocirt_error_t *err);
 

@@ -36,6 +36,12 @@ _Static_assert (RINGBUF_STREAM_STDOUT == LOGFILE_STREAM_STDOUT
  * holds: long enough to gather a steady stream into large writes, short
  * enough that `ocirt logs -f` looks live. */
 #define FLUSH_DELAY_MS 5
+/* How long the container must stay quiet, after that flush, before the
+ * ring's and the writer's pages go back to the kernel: a container that
+ * logged a burst as it started then idles at the shim's idle size, while
+ * one that writes every few hundred ms does not fault the pages in again
+ * for every line. */
+#define TRIM_DELAY_MS 2000
 /* Ring space is released (waking a producer that waits for it) each time
  * the consumer has written this fraction of the ring, not only at the end
  * of a batch, which may span the whole ring. */
@@ -328,6 +334,14 @@ consumer_main (void *arg)
           /* The container went quiet: let readers of the file see it all. */
           if (! failed && logfile_writer_flush (p->writer, &p->consumer_err) < 0)
             consumer_failed (p, &failed);
+          n = ringbuf_acquire (p->ring, &batch, TRIM_DELAY_MS);
+        }
+      if (n < 0)
+        {
+          /* Still quiet: hold no memory the output no longer needs. */
+          ringbuf_trim (p->ring);
+          if (! failed)
+            logfile_writer_trim (p->writer);
           n = ringbuf_acquire (p->ring, &batch, -1);
         }
       if (n == 0)

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #define RECORD_ALIGN 16
@@ -78,8 +79,9 @@ ringbuf_new (size_t capacity_bytes)
   if (capacity_bytes < RINGBUF_MIN_CAPACITY)
     capacity_bytes = RINGBUF_MIN_CAPACITY;
   rb->capacity = align_up (capacity_bytes);
-  rb->buf = malloc (rb->capacity);
-  if (rb->buf == NULL)
+  /* A mapping of its own, so that ringbuf_trim() can give its pages back. */
+  rb->buf = mmap (NULL, rb->capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (rb->buf == MAP_FAILED)
     {
       free (rb);
       return NULL;
@@ -112,7 +114,7 @@ ringbuf_free (struct ringbuf *rb)
   pthread_cond_destroy (&rb->not_empty);
   pthread_cond_destroy (&rb->not_full);
   pthread_mutex_destroy (&rb->lock);
-  free (rb->buf);
+  munmap (rb->buf, rb->capacity);
   free (rb);
 }
 
@@ -401,6 +403,20 @@ ringbuf_release (struct ringbuf *rb, struct ringbuf_batch *batch)
       && (rb->used == 0 || rb->capacity - rb->used >= rb->wake_free))
     pthread_cond_broadcast (&rb->not_full);
   pthread_mutex_unlock (&rb->lock);
+}
+
+bool
+ringbuf_trim (struct ringbuf *rb)
+{
+  bool trimmed = false;
+
+  pthread_mutex_lock (&rb->lock);
+  /* Empty, nothing held by the consumer, no read in progress: no byte of
+   * the ring is anyone's, and none can become so while the lock is held. */
+  if (rb->used == 0 && rb->held == 0 && ! rb->reserved && ! rb->closed)
+    trimmed = madvise (rb->buf, rb->capacity, MADV_DONTNEED) == 0;
+  pthread_mutex_unlock (&rb->lock);
+  return trimmed;
 }
 
 void

@@ -4,7 +4,8 @@
  * Owns: one fixed-capacity byte ring of records, each a 16-byte header
  * (length, stream id, read timestamp) followed by the data, padded to 16
  * bytes. The ring's memory is allocated once by ringbuf_new() and never
- * grows, so the shim's memory stays bounded whatever the container writes.
+ * grows, so the shim's memory stays bounded whatever the container writes
+ * (and ringbuf_trim() returns it while the container is quiet).
  * Producers (any number of threads) copy data in with ringbuf_put(), or one
  * producer at a time reads straight into the ring, without a copy, through
  * ringbuf_reserve() / ringbuf_commit(). Exactly one consumer thread reads
@@ -26,6 +27,7 @@
 #ifndef OCIRT_SHIM_RINGBUF_H
 #define OCIRT_SHIM_RINGBUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -100,6 +102,13 @@ int ringbuf_batch_next (struct ringbuf_batch *batch, struct ringbuf_chunk *out);
  * blocked producers. May be called several times per batch, so that
  * producers refill the ring while the consumer works through the rest. */
 void ringbuf_release (struct ringbuf *rb, struct ringbuf_batch *batch);
+
+/* Give the ring's pages back to the kernel if the ring is empty and
+ * nothing is reserved or held (the consumer calls it when output has
+ * stopped for a while): an idle shim then holds none of the memory a burst
+ * of output made it touch. The next record faults the pages in again,
+ * zeroed. Returns whether it did. */
+bool ringbuf_trim (struct ringbuf *rb);
 
 /* Producers are done: wake everyone. Blocked and later ringbuf_put() calls
  * fail with EPIPE; the consumer drains what is left, then gets 0. */

@@ -343,6 +343,53 @@ BIG_LINE='the quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNO
 	assert_output stopped
 }
 
+@test "a logs -f reader that takes nothing for 8 s never holds the container back, and then gets every byte" {
+	ocirt_only "the shim is ocirt's"
+	local bytes=$((64 << 20)) reader
+	# The container starts writing once the reader follows the log.
+	make_bundle -- sh -c "sleep 1; yes '$BIG_LINE' | head -c $bytes"
+	run_detached
+	# logs -f fills its stdout pipe at once and then blocks on it for 8 s.
+	{ ocirt logs -f "$CTR_ID" | { sleep 8; sha256sum; } >"$BATS_TEST_TMPDIR/follow.sum"; } &
+	reader=$!
+	SECONDS=0
+	wait_for_status "$CTR_ID" stopped 8
+	# The shim has all of it: the container's 64 MiB went to the log file,
+	# which logs -f reads at its own pace, never to the reader directly.
+	((SECONDS < 7)) || fail "the container took ${SECONDS} s to write 64 MiB while a reader slept"
+	[[ ! -s $BATS_TEST_TMPDIR/follow.sum ]] || fail "the reader was not held back, the test proves nothing"
+	wait "$reader"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/follow.sum")" "$(yes "$BIG_LINE" | head -c $bytes | sha256sum)"
+}
+
+@test "after a burst of output, the quiet shim gives the memory the burst took back" {
+	ocirt_only "the shim is ocirt's"
+	local bytes=$((32 << 20)) log="$BATS_TEST_TMPDIR/burst.log" shim base peak after size=0 last=-1
+	make_bundle -- sh -c "sleep 1; yes '$BIG_LINE' | head -c $bytes; sleep 10"
+	run_detached "$CTR_ID" --log-path "$log"
+	shim=$(jq -r .shim_pid "$STATE_ROOT/$CTR_ID/state.json")
+	rss_anon() { awk '/^RssAnon:/ {print $2}' "/proc/$shim/status"; }
+	base=$(rss_anon)
+	peak=$base
+	# Until the whole burst is in the log and the log stops growing.
+	for _ in $(seq 100); do
+		v=$(rss_anon)
+		((v > peak)) && peak=$v
+		size=$(stat -c %s "$log")
+		((size > bytes && size == last)) && break
+		last=$size
+		sleep 0.1
+	done
+	((size > bytes)) || fail "the burst did not reach the log: $size bytes"
+	# Quiet for 2 s (TRIM_DELAY_MS), then it lets the pages go.
+	sleep 3
+	after=$(rss_anon)
+	echo "# shim RssAnon: ${base} KiB before the burst, ${peak} KiB during it, ${after} KiB 3 s after" >&3
+	((peak - base >= 192)) || fail "the burst took only $((peak - base)) KiB, the test proves nothing"
+	((after <= base + 64)) || fail "the quiet shim still holds ${after} KiB, ${base} KiB before the burst"
+	pid_alive "$(jq -r .pid "$STATE_ROOT/$CTR_ID/state.json")" || fail "the container ended before the check"
+}
+
 @test "a partial last line: logs prints it and the log has a P record" {
 	ocirt_only "the shim is ocirt's"
 	make_bundle -- printf 'no newline'

@@ -476,12 +476,36 @@ queued_chunks_write_the_same_bytes_as_copied_ones (void **unused)
   assert_memory_equal (queued, copied, len);
 }
 
+/* Trimming returns the writer's buffers only with nothing queued or held,
+ * and loses nothing: what follows is written as before. */
+static void
+trim_only_with_nothing_queued_or_held (void **unused)
+{
+  (void) unused;
+  cleanup_error ocirt_error_t err = NULL;
+  struct logfile_writer *w = writer ();
+
+  assert_true (logfile_writer_trim (w));
+  put (w, OUT, T0, "one\n");
+  assert_false (logfile_writer_trim (w));       /* queued */
+  assert_int_equal (logfile_writer_write_queued (w, &err), 0);
+  put (w, ERR, T0, "par");
+  assert_false (logfile_writer_trim (w));       /* a tail held */
+  assert_int_equal (logfile_writer_flush (w, &err), 0);
+  assert_true (logfile_writer_trim (w));
+  put (w, OUT, T0 + 1, "two\n");
+  put (w, ERR, T0 + 1, "tial\n");
+  close_writer (w);
+  assert_printed (&ALL, "one\ntwo\npartial\n");
+}
+
 int
 main (void)
 {
 #define T(f) cmocka_unit_test_setup (f, fresh_path)
   const struct CMUnitTest tests[] = {
     T (timestamps_are_rfc3339_utc_with_nine_digits),
+    T (trim_only_with_nothing_queued_or_held),
     T (complete_lines_are_f_records_stamped_when_completed),
     T (a_flush_writes_held_tails_as_p_records),
     T (output_without_a_final_newline_ends_in_a_p_record),

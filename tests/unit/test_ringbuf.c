@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -472,6 +473,78 @@ reserve_and_commit_keep_order_across_wraps (void **unused)
   ringbuf_free (st.rb);
 }
 
+/* RssAnon of this process, in KiB. */
+static long
+rss_anon_kib (void)
+{
+  char line[256];
+  long v = -1;
+  FILE *f = fopen ("/proc/self/status", "r");
+
+  assert_non_null (f);
+  while (fgets (line, sizeof line, f))
+    if (sscanf (line, "RssAnon: %ld", &v) == 1)
+      break;
+  fclose (f);
+  return v;
+}
+
+/* Trimming gives the pages of an empty ring back, refuses while a byte is
+ * anyone's (in the ring, reserved, held in a batch), and the ring works
+ * as before afterwards. */
+static void
+trim_frees_an_empty_ring_and_only_an_empty_one (void **unused)
+{
+  (void) unused;
+  size_t cap = 1 << 20;
+  struct ringbuf *rb = ringbuf_new (cap);
+  static uint8_t chunk[64 * 1024], out[2 << 20];
+  struct ringbuf_batch batch;
+  void *dst;
+  long before, filled, after;
+
+  memset (chunk, 'x', sizeof chunk);
+  memset (out, 0, sizeof out);
+  before = rss_anon_kib ();
+  /* Touch nearly the whole ring: 15 chunks and their headers fit. */
+  for (int i = 0; i < 15; i++)
+    assert_int_equal (ringbuf_put (rb, RINGBUF_STREAM_STDOUT, 1, chunk, sizeof chunk), 0);
+  assert_int_equal (drain_into (rb, out, sizeof out), 15 * sizeof chunk);
+  filled = rss_anon_kib ();
+  assert_true (filled - before >= 800);
+
+  /* Not while a record waits, a reservation is open or a batch is held. */
+  assert_int_equal (ringbuf_put (rb, RINGBUF_STREAM_STDOUT, 2, "a\n", 2), 0);
+  assert_false (ringbuf_trim (rb));
+  assert_true (ringbuf_acquire (rb, &batch, 0) > 0);
+  assert_false (ringbuf_trim (rb));
+  {
+    struct ringbuf_chunk c;
+    assert_int_equal (ringbuf_batch_next (&batch, &c), 1);
+    assert_memory_equal (c.data, "a\n", 2);
+  }
+  ringbuf_release (rb, &batch);
+  assert_true (ringbuf_reserve (rb, 16, &dst) > 0);
+  assert_false (ringbuf_trim (rb));
+  memcpy (dst, "b\n", 2);
+  ringbuf_commit (rb, RINGBUF_STREAM_STDOUT, 3, 2);
+  assert_int_equal (drain_into (rb, out, sizeof out), 2);
+  assert_memory_equal (out, "b\n", 2);
+
+  assert_true (ringbuf_trim (rb));
+  after = rss_anon_kib ();
+  assert_true (filled - after >= 800);
+
+  /* And records pass as before, refaulting the pages. */
+  for (int i = 0; i < 7; i++)
+    assert_int_equal (ringbuf_put (rb, RINGBUF_STREAM_STDERR, 4, chunk, sizeof chunk), 0);
+  assert_int_equal (drain_into (rb, out, sizeof out), 7 * sizeof chunk);
+  assert_memory_equal (out, chunk, sizeof chunk);
+  ringbuf_close (rb);
+  assert_false (ringbuf_trim (rb));
+  ringbuf_free (rb);
+}
+
 int
 main (void)
 {
@@ -486,6 +559,7 @@ main (void)
     cmocka_unit_test (a_zero_stream_is_refused),
     cmocka_unit_test (reserve_and_commit_publish_in_place),
     cmocka_unit_test (reserve_and_commit_keep_order_across_wraps),
+    cmocka_unit_test (trim_frees_an_empty_ring_and_only_an_empty_one),
   };
   return cmocka_run_group_tests_name ("ringbuf", tests, NULL, NULL);
 }
