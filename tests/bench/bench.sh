@@ -153,7 +153,7 @@ OCIRT_BIN=$OCIRT OCIRT_RO=$ro_bin unshare -m sh -c '
 #     BENCH_LOG_MB MiB, bytes checked);
 #  2. end to end: tests/bench/log_e2e.py, BENCH_LOG_E2E_MB (256) MiB of
 #     100-byte lines from a container through `run -d --shim always`, beside
-#     the same pipeline on the host and podman's conmon, BENCH_LOG_ROUNDS (5)
+#     the same pipeline on the host and podman's conmon, BENCH_LOG_ROUNDS (9)
 #     interleaved rounds: medians, ratios, CPU per MiB, RSS.
 echo
 mb=${BENCH_LOG_MB:-1024}
@@ -186,7 +186,7 @@ if [[ -x $OCIRT ]] && "$OCIRT" logs --help >/dev/null 2>&1; then
 	done
 	echo
 	python3 tests/bench/log_e2e.py --ocirt "$OCIRT" --bundle "$work/bundle" --logdir "$logdir" \
-		--mib "${BENCH_LOG_E2E_MB:-256}" --rounds "${BENCH_LOG_ROUNDS:-5}" ||
+		--mib "${BENCH_LOG_E2E_MB:-256}" --rounds "${BENCH_LOG_ROUNDS:-9}" ||
 		echo "log path end to end: the bench failed"
 else
 	echo "log throughput: not available (shim not built)"
