@@ -931,9 +931,9 @@ put_uint (char *p, unsigned v)
 
 /* A file of its own rather than a field of state.json: the shim writes it
  * as its very last act, and reading, re-formatting and rewriting state.json
- * there (yajl, strtod, printf) made its resident size under a log load
- * grow by up to 1 MiB of code pages, twice what it needed while logging.
- * Formatted by hand for the same reason. */
+ * there (yajl, strtod, printf) mapped 350-500 KiB more code than the shim
+ * needed while logging, which set its peak resident size. Formatted by
+ * hand for the same reason. */
 int
 state_write_exit (int dir_fd, int code, int signal, bool monitor_killed, ocirt_error_t *err)
 {
