@@ -384,12 +384,13 @@ BIG_LINE='the quick brown fox jumps over the lazy dog 0123456789 ABCDEFGHIJKLMNO
 		sleep 0.1
 	done
 	((size > bytes)) || fail "the burst did not reach the log: $size bytes"
-	# Quiet for 2 s (TRIM_DELAY_MS), then it lets the pages go.
+	# Quiet for 2 s (TRIM_DELAY_MS), then it lets the pages go. The burst
+	# touched at least a 64 KiB read of the ring and the 80 KiB arena.
 	sleep 3
 	after=$(rss_anon)
 	(($(stat -c %s "$log") == size)) || fail "the second part came before the check, the test proves nothing"
 	echo "# shim RssAnon: ${base} KiB before the burst, ${peak} KiB during it, ${after} KiB 3 s after" >&3
-	((peak - base >= 192)) || fail "the burst took only $((peak - base)) KiB, the test proves nothing"
+	((peak - base >= 128)) || fail "the burst took only $((peak - base)) KiB, the test proves nothing"
 	((after <= base + 64)) || fail "the quiet shim still holds ${after} KiB, ${base} KiB before the burst"
 	# What comes after the pause goes through the pages given back.
 	wait_for_status "$CTR_ID" stopped 20
