@@ -122,7 +122,7 @@ checkpoint_stopped() {
 	try kill "$CTR_ID" KILL
 	wait_for_status "$CTR_ID" stopped
 	for _ in $(seq 50); do
-		sig=$(jq -r '.exit.signal // empty' "$STATE_ROOT/$CTR_ID/state.json")
+		sig=$(ocirt state "$CTR_ID" | jq -r '.exitSignal // empty')
 		[[ -n $sig ]] && break
 		sleep 0.1
 	done
