@@ -154,7 +154,9 @@ OCIRT_BIN=$OCIRT OCIRT_RO=$ro_bin unshare -m sh -c '
 #  2. end to end: tests/bench/log_e2e.py, BENCH_LOG_E2E_MB (256) MiB of
 #     100-byte lines from a container through `run -d --shim always`, beside
 #     the same pipeline on the host and podman's conmon, BENCH_LOG_ROUNDS (9)
-#     interleaved rounds: medians, ratios, CPU per MiB, RSS.
+#     interleaved rounds: medians, ratios, CPU per MiB, RSS. A row host+25%
+#     times the host pipeline beside a process taking a quarter of one CPU:
+#     what any neighbour costs it, to read the shim's cost against.
 echo
 mb=${BENCH_LOG_MB:-1024}
 if [[ -x $OCIRT ]] && "$OCIRT" logs --help >/dev/null 2>&1; then

@@ -8,6 +8,10 @@ host's coreutils `yes` and `head`, copied into the bundle's rootfs with the
 libc they need), and the log goes to tmpfs:
 
   host   sh -c 'yes LINE | head -c N > FILE'          (the reference)
+  host+P%  the same, beside a process that takes P% of one CPU in short
+         bursts (--co-runner P, 25 by default): what the pipeline loses to
+         any neighbour, to read the shim's cost against (its CPU column is
+         the neighbour's)
   ocirt  ocirt run -d --shim always --log-path FILE   (timed until the shim exits)
   conmon podman run -d --log-driver k8s-file          (timed until conmon exits)
 
@@ -24,7 +28,7 @@ A last, separate round samples the RSS of the shim and of conmon every
 RSS when idle.
 
 Usage: log_e2e.py --ocirt [NAME=]PATH... --bundle DIR --logdir DIR [--mib 256]
-                  [--rounds 5] [--no-podman]
+                  [--rounds 5] [--no-podman] [--co-runner PCT]
 The bundle's rootfs must hold /usr/local/bin/yes and /usr/local/bin/head
 (bench.sh puts them there).
 """
@@ -35,6 +39,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -139,6 +144,44 @@ class Host:
 
     def close(self):
         os.rmdir(self.cgroup)
+
+
+# A process that burns `duty` of one CPU in slices of a quarter of a ms,
+# the way the shim's threads use the CPU: short bursts between sleeps.
+CO_RUNNER = """
+import time
+busy, idle = 0.001 * %(duty)f, 0.001 * (1 - %(duty)f)
+while True:
+    t = time.perf_counter() + busy
+    while time.perf_counter() < t:
+        pass
+    time.sleep(idle)
+"""
+
+
+class HostCoRunner(Host):
+    """The host pipeline beside a co-runner that takes `duty` of one CPU
+    (outside the pipeline's cgroup, as the shim is): how much the pipeline
+    itself loses to any process that shares the machine with it. Its CPU
+    column is the co-runner's CPU per MiB, to compare with the shim's."""
+
+    def __init__(self, logdir, duty):
+        self.name = "host+%d%%" % round(100 * duty)
+        self.duty = duty
+        self.out = os.path.join(logdir, "hostco.out")
+        self.cgroup = cpu_cgroup_dir("hostco")
+        os.makedirs(self.cgroup, exist_ok=True)
+
+    def run(self, nbytes):
+        co = spawn([sys.executable, "-c", CO_RUNNER % {"duty": self.duty}])
+        # Let it start (the interpreter's start is not the load measured).
+        time.sleep(0.1)
+        c0 = cpu_seconds(co)
+        t, _, size = Host.run(self, nbytes)
+        cpu = cpu_seconds(co) - c0
+        os.kill(co, signal.SIGKILL)
+        os.waitpid(co, 0)
+        return t, cpu, size
 
 
 class Ocirt:
@@ -342,6 +385,9 @@ def main():
     ap.add_argument("--mib", type=int, default=256)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--no-podman", action="store_true")
+    ap.add_argument("--co-runner", type=int, default=25, metavar="PCT",
+                    help="also time the host pipeline beside a process taking PCT%% "
+                    "of one CPU (0: not)")
     a = ap.parse_args()
 
     libc = ctypes.CDLL(None, use_errno=True)
@@ -349,6 +395,8 @@ def main():
         sys.exit("log_e2e: cannot become a child subreaper")
     nbytes = a.mib << 20
     subjects = [Host(a.logdir)]
+    if a.co_runner > 0:
+        subjects.append(HostCoRunner(a.logdir, a.co_runner / 100))
     for o in a.ocirt:
         name, path = o.split("=", 1) if "=" in o else ("ocirt", o)
         subjects.append(Ocirt(name, path, a.bundle, a.logdir))
@@ -389,7 +437,7 @@ def main():
     print("log path end to end: %d MiB of 100-byte lines to stdout, logs on tmpfs, "
           "%d interleaved rounds; load average %.1f before, %.1f after (%d cores)"
           % (a.mib, a.rounds, load0[0], load1[0], os.cpu_count()))
-    print("%-7s %9s %9s %9s %8s %7s %8s %10s %10s %9s %9s %9s" % (
+    print("%-8s %9s %9s %9s %8s %7s %8s %10s %10s %9s %9s %9s" % (
         "", "median", "empty", "net", "MiB/s", "x host", "x conmon", "CPU ms/MiB",
         "RSS load", "VmHWM", "anon load", "idle RSS"))
     rate = {}
@@ -404,7 +452,7 @@ def main():
             c = statistics.median(cpus[s.name][nbytes]) - statistics.median(cpus[s.name][0])
             cpu = "%.2f" % (1000 * c / a.mib)
         (peak, hwm, anon), idle = mem[s.name]
-        print("%-7s %7.0f ms %6.0f ms %6.0f ms %8.0f %7.2f %8s %10s %10s %9s %9s %9s" % (
+        print("%-8s %7.0f ms %6.0f ms %6.0f ms %8.0f %7.2f %8s %10s %10s %9s %9s %9s" % (
             s.name, 1000 * full, 1000 * empty, 1000 * (full - empty), rate[s.name],
             rate[s.name] / rate["host"],
             "%.2f" % (rate[s.name] / rate["conmon"]) if "conmon" in rate else "-", cpu,
