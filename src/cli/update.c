@@ -13,6 +13,7 @@
 #include "../../oci/config.h"
 #include "../runtime/update.h"
 #include "../util/cleanup.h"
+#include "../util/json.h"
 #include "cli.h"
 
 enum
@@ -173,8 +174,6 @@ flags_json (char *const *values, size_t *len)
   static const char *const pids_keys[] = { "limit" };
   static const int pids_opts[] = { OPT_PIDS_LIMIT };
   yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  char *out;
 
   if (g == NULL)
     abort ();
@@ -184,10 +183,7 @@ flags_json (char *const *values, size_t *len)
   gen_group (g, "blockIO", values, blkio_keys, blkio_opts, 1);
   gen_group (g, "pids", values, pids_keys, pids_opts, 1);
   yajl_gen_map_close (g);
-  yajl_gen_get_buf (g, &buf, len);
-  out = strndup ((const char *) buf, *len);
-  yajl_gen_free (g);
-  return out;
+  return json_gen_take (g, len);
 }
 
 static void

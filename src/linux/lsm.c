@@ -71,7 +71,8 @@ procfs_attr_write (int proc, const char *rel, const char *shown, const char *buf
     return -1;
   *at_open = false;
   /* One write: an LSM takes the attribute whole, and an empty write resets
-   * it (go-selinux writes nil). */
+   * it (go-selinux writes nil). Not write_whole(): the messages are runc's,
+   * which name the file without quotes ("write /proc/...: ..."). */
   ssize_t w = write (fd, buf, len);
   if (w < 0)
     return make_error (err, errno, "write %s", shown);

@@ -14,6 +14,7 @@
 
 #include "pathsafe.h"
 #include "../util/cleanup.h"
+#include "../util/fs.h"
 
 /* No symlink (so no "self" either: see self_prefix), no magic link, and no
  * mount point crossed: a bind over /proc/sys or over one proc file stops the
@@ -84,12 +85,7 @@ procfs_write_file (int proc, const char *rel, const char *buf, size_t len, const
   cleanup_close int fd = procfs_open_file (proc, rel, O_WRONLY, shown, err);
   if (fd < 0)
     return -1;
-  ssize_t w = write (fd, buf, len);
-  if (w < 0)
-    return make_error (err, errno, "write \"%s\"", shown);
-  if ((size_t) w != len)
-    return make_error (err, EIO, "short write to \"%s\"", shown);
-  return 0;
+  return write_whole (fd, buf, len, shown, err);
 }
 
 int

@@ -14,6 +14,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/fs.h"
+#include "../util/json.h"
 
 extern char **environ;
 
@@ -67,18 +68,6 @@ cni_gen_value (yajl_gen g, yajl_val v)
     }
 }
 
-static char *
-gen_finish (yajl_gen g)
-{
-  const unsigned char *buf;
-  size_t len;
-  char *s = NULL;
-  if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok)
-    s = strndup ((const char *) buf, len);
-  yajl_gen_free (g);
-  return s;
-}
-
 char *
 cni_plugin_config (yajl_val conflist, yajl_val plugin, yajl_val prev_result)
 {
@@ -105,7 +94,7 @@ cni_plugin_config (yajl_val conflist, yajl_val plugin, yajl_val prev_result)
       cni_gen_value (g, prev_result);
     }
   yajl_gen_map_close (g);
-  return gen_finish (g);
+  return json_gen_take (g, NULL);
 }
 
 int

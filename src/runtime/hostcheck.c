@@ -17,6 +17,7 @@
 
 #include "../util/cleanup.h"
 #include "../util/error.h"
+#include "../util/json.h"
 #include "../util/mountinfo.h"
 
 #define CGROUP_ROOT_DIR "/sys/fs/cgroup"
@@ -380,9 +381,6 @@ char *
 hostcheck_report_json (const struct hostcheck_report *r)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len;
-  char *out = NULL;
   if (g == NULL)
     return NULL;
   yajl_gen_config (g, yajl_gen_beautify, 1);
@@ -404,10 +402,7 @@ hostcheck_report_json (const struct hostcheck_report *r)
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
-  if (yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok)
-    out = strndup ((const char *) buf, len);
-  yajl_gen_free (g);
-  return out;
+  return json_gen_take (g, NULL);
 }
 
 /* ---- the real host ---- */

@@ -611,19 +611,18 @@ char *
 state_format (const struct container_state *st)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len;
-  char *out = NULL;
 
   if (g == NULL)
     return NULL;
   /* Refuse invalid UTF-8 here: written raw, it would make the file
    * unreadable later, far from the code that put it there. */
   yajl_gen_config (g, yajl_gen_validate_utf8, 1);
-  if (gen_state (g, st) && yajl_gen_get_buf (g, &buf, &len) == yajl_gen_status_ok)
-    out = strndup ((const char *) buf, len);
-  yajl_gen_free (g);
-  return out;
+  if (! gen_state (g, st))
+    {
+      yajl_gen_free (g);
+      return NULL;
+    }
+  return json_gen_take (g, NULL);
 }
 
 /* ---- state.json: parse -------------------------------------------------- */

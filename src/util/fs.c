@@ -29,17 +29,23 @@ write_all (int fd, const void *buf, size_t len)
 }
 
 int
-write_file_at (int dirfd, const char *name, const char *s, size_t len, ocirt_error_t *err)
+write_whole (int fd, const char *s, size_t len, const char *name, ocirt_error_t *err)
 {
-  cleanup_close int fd = openat (dirfd, name, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return make_error (err, errno, "open \"%s\"", name);
   ssize_t w = write (fd, s, len);
   if (w < 0)
     return make_error (err, errno, "write \"%s\"", name);
   if ((size_t) w != len)
     return make_error (err, EIO, "short write to \"%s\"", name);
   return 0;
+}
+
+int
+write_file_at (int dirfd, const char *name, const char *s, size_t len, ocirt_error_t *err)
+{
+  cleanup_close int fd = openat (dirfd, name, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return make_error (err, errno, "open \"%s\"", name);
+  return write_whole (fd, s, len, name, err);
 }
 
 int

@@ -16,6 +16,12 @@
  * 0, or -1 with errno set (a blocking fd is assumed: EAGAIN is an error). */
 int write_all (int fd, const void *buf, size_t len);
 
+/* Write `s` to fd in one write(2), as kernel files (procfs, sysfs,
+ * cgroupfs) need: they take a value whole, so a short write is an error,
+ * not a reason to write the rest as a second value. `name` names the file
+ * in the error. */
+int write_whole (int fd, const char *s, size_t len, const char *name, ocirt_error_t *err);
+
 /* Write `s` to dirfd/name (O_WRONLY, no create), in one write(2). */
 int write_file_at (int dirfd, const char *name, const char *s, size_t len, ocirt_error_t *err);
 

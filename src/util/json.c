@@ -113,8 +113,6 @@ json_merge (const char *base, size_t base_len, const char *patch, size_t patch_l
 {
   yajl_val b = parse (base, base_len, what, err), p;
   yajl_gen g;
-  const unsigned char *buf;
-  size_t len;
   char *out;
 
   if (b == NULL)
@@ -129,14 +127,26 @@ json_merge (const char *base, size_t base_len, const char *patch, size_t patch_l
   if (g == NULL)
     abort ();
   gen_merged (g, b, p);
-  yajl_gen_get_buf (g, &buf, &len);
-  out = strndup ((const char *) buf, len);
+  out = json_gen_take (g, out_len);
   if (out == NULL)
     abort ();
-  *out_len = len;
-  yajl_gen_free (g);
   yajl_tree_free (b);
   yajl_tree_free (p);
+  return out;
+}
+
+char *
+json_gen_take (yajl_gen g, size_t *len)
+{
+  const unsigned char *buf;
+  size_t n = 0;
+  char *out = NULL;
+
+  if (yajl_gen_get_buf (g, &buf, &n) == yajl_gen_status_ok)
+    out = strndup ((const char *) buf, n);
+  yajl_gen_free (g);
+  if (out != NULL && len != NULL)
+    *len = n;
   return out;
 }
 

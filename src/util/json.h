@@ -20,6 +20,10 @@
  * returned as such. */
 yajl_val json_object_get (yajl_val obj, const char *key);
 
+/* The text `g` made, as a malloc'd string (its length in *len when len is
+ * not NULL), and `g` freed: NULL when `g` failed or memory ran out. */
+char *json_gen_take (yajl_gen g, size_t *len);
+
 /* Emit one JSON string (a map key or a value). */
 void json_gen_str (yajl_gen g, const char *s);
 
