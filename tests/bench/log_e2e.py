@@ -23,6 +23,8 @@ subreaper of everything it starts, so it sees the exact moment the shim or
 conmon exits (a `kill -0` poll would also count the time until the system's
 pid 1 reaps the orphan: 1.7 s on this machine) and reads its CPU time
 (utime + stime of its own threads, not its children's) while it is a zombie.
+Below the table, the 25th and 75th percentiles of each round's throughput
+against the host's in the same round show how much the medians hide.
 A last, separate round samples the RSS of the shim and of conmon every
 1 ms (the largest VmRSS and RssAnon seen under load, and VmHWM), and their
 RSS when idle.
@@ -460,6 +462,18 @@ def main():
             "%.2f MiB" % (hwm / 1024) if hwm else "-",
             "%.2f MiB" % (anon / 1024) if anon else "-",
             "%.2f MiB" % (idle / 1024) if idle else "-"))
+    # The spread the medians hide: each round's throughput against the
+    # host's of the same round (both net of their median empty run).
+    spread = []
+    host_net = [t - statistics.median(times["host"][0]) for t in times["host"][nbytes]]
+    for s in subjects[1:]:
+        net = [t - statistics.median(times[s.name][0]) for t in times[s.name][nbytes]]
+        r = sorted(h / n for h, n in zip(host_net, net) if n > 0 and h > 0)
+        if len(r) >= 4:
+            q = statistics.quantiles(r, n=4)
+            spread.append("%s %.2f-%.2f" % (s.name, q[0], q[2]))
+    if spread:
+        print("x host per round, 25th-75th percentile: " + ", ".join(spread))
     print("log bytes written (content + CRI headers): " +
           ", ".join("%s %d" % (k, v) for k, v in sizes.items()))
 
