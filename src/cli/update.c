@@ -183,7 +183,11 @@ flags_json (char *const *values, size_t *len)
   gen_group (g, "blockIO", values, blkio_keys, blkio_opts, 1);
   gen_group (g, "pids", values, pids_keys, pids_opts, 1);
   yajl_gen_map_close (g);
-  return json_gen_take (g, len);
+  /* Only memory can fail here, as for the generator above. */
+  char *out = json_gen_take (g, len);
+  if (out == NULL)
+    abort ();
+  return out;
 }
 
 static void
