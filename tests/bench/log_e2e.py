@@ -148,8 +148,9 @@ class Host:
         os.rmdir(self.cgroup)
 
 
-# A process that burns `duty` of one CPU in slices of a quarter of a ms,
-# the way the shim's threads use the CPU: short bursts between sleeps.
+# A process that burns `duty` of one CPU in a period of 1 ms (0.25 ms busy
+# at 25%), the way the shim's threads use the CPU: short bursts between
+# sleeps.
 CO_RUNNER = """
 import time
 busy, idle = 0.001 * %(duty)f, 0.001 * (1 - %(duty)f)
@@ -176,14 +177,16 @@ class HostCoRunner(Host):
 
     def run(self, nbytes):
         co = spawn([sys.executable, "-c", CO_RUNNER % {"duty": self.duty}])
-        # Let it start (the interpreter's start is not the load measured).
-        time.sleep(0.1)
-        c0 = cpu_seconds(co)
-        t, _, size = Host.run(self, nbytes)
-        cpu = cpu_seconds(co) - c0
-        os.kill(co, signal.SIGKILL)
-        os.waitpid(co, 0)
-        return t, cpu, size
+        try:
+            # Let it start (the interpreter's start is not the load measured).
+            time.sleep(0.1)
+            c0 = cpu_seconds(co)
+            t, _, size = Host.run(self, nbytes)
+            return t, cpu_seconds(co) - c0, size
+        finally:
+            # Also when the pipeline failed: no neighbour left burning CPU.
+            os.kill(co, signal.SIGKILL)
+            os.waitpid(co, 0)
 
 
 class Ocirt:
