@@ -156,7 +156,9 @@ OCIRT_BIN=$OCIRT OCIRT_RO=$ro_bin unshare -m sh -c '
 #     the same pipeline on the host and podman's conmon, BENCH_LOG_ROUNDS (9)
 #     interleaved rounds: medians, ratios, CPU per MiB, RSS. A row host+25%
 #     times the host pipeline beside a process taking a quarter of one CPU:
-#     what any neighbour costs it, to read the shim's cost against.
+#     what any neighbour costs it, to read the shim's cost against; a row
+#     cat times the same container without a shim, read by `cat > FILE`:
+#     what the cheapest reader of its output gets.
 echo
 mb=${BENCH_LOG_MB:-1024}
 if [[ -x $OCIRT ]] && "$OCIRT" logs --help >/dev/null 2>&1; then

@@ -13,6 +13,9 @@ libc they need), and the log goes to tmpfs:
          any neighbour, to read the shim's cost against (its CPU column is
          the neighbour's)
   ocirt  ocirt run -d --shim always --log-path FILE   (timed until the shim exits)
+  cat    ocirt run --shim never | cat > FILE          (timed until cat exits):
+         the same container read by the cheapest reader there is, one
+         thread writing no CRI headers (its CPU column is cat's)
   conmon podman run -d --log-driver k8s-file          (timed until conmon exits)
 
 Each is timed once with N bytes and once with none, interleaved per round
@@ -30,7 +33,7 @@ A last, separate round samples the RSS of the shim and of conmon every
 RSS when idle.
 
 Usage: log_e2e.py --ocirt [NAME=]PATH... --bundle DIR --logdir DIR [--mib 256]
-                  [--rounds 5] [--no-podman] [--co-runner PCT]
+                  [--rounds 5] [--no-podman] [--no-cat] [--co-runner PCT]
 The bundle's rootfs must hold /usr/local/bin/yes and /usr/local/bin/head
 (bench.sh puts them there).
 """
@@ -88,7 +91,12 @@ def run_until(argv, target, env=None):
     return (seconds from spawn until the process named `target` exited,
     its CPU seconds). Waits until every descendant is gone."""
     t0 = time.monotonic()
-    first = spawn(argv, env)
+    return reap_until(t0, spawn(argv, env), argv, target)
+
+
+def reap_until(t0, first, argv, target):
+    """run_until() for processes already spawned: `first` (started from
+    argv) must exit with 0."""
     t_end = cpu = None
     while True:
         try:
@@ -244,6 +252,43 @@ class Ocirt:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+class ContainerCat(Ocirt):
+    """The same container without a shim (`run --shim never`), its stdout
+    piped to `cat > FILE` outside its cgroup: the cheapest reader there is
+    (one thread, no CRI headers), which tells what the shim costs from what
+    any process that reads the container's output costs. Its CPU column is
+    cat's."""
+
+    def __init__(self, ocirt, bundle, logdir):
+        Ocirt.__init__(self, "cat", ocirt, bundle, logdir)
+
+    def run(self, nbytes):
+        cid = self._prepare(["sh", "-c", pipeline(nbytes)])
+        argv = [self.ocirt, "--root", self.root, "run", "--shim", "never",
+                "--bundle", self.bundle, cid]
+        # Both ends are close-on-exec: each child keeps only the one it dups.
+        r, w = os.pipe()
+        t0 = time.monotonic()
+        try:
+            runner = os.posix_spawn(argv[0], argv, os.environ, file_actions=[
+                (os.POSIX_SPAWN_DUP2, DEVNULL, 0), (os.POSIX_SPAWN_DUP2, w, 1),
+                (os.POSIX_SPAWN_DUP2, DEVNULL, 2)])
+            os.posix_spawn(shutil.which("cat"), ["cat"], os.environ, file_actions=[
+                (os.POSIX_SPAWN_DUP2, r, 0),
+                (os.POSIX_SPAWN_OPEN, 1, self.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                (os.POSIX_SPAWN_DUP2, DEVNULL, 2)])
+        finally:
+            os.close(r)
+            os.close(w)
+        t, cpu = reap_until(t0, runner, argv, "cat")
+        size = os.path.getsize(self.log)
+        self._delete(cid)
+        return t, cpu, size
+
+    def sample(self, nbytes):
+        return (None, None, None), None
+
+
 class Conmon:
     """podman with a private store and configuration, the same rootfs
     imported as an image, and a k8s-file log on tmpfs."""
@@ -393,6 +438,8 @@ def main():
     ap.add_argument("--co-runner", type=int, default=25, metavar="PCT",
                     help="also time the host pipeline beside a process taking PCT%% "
                     "of one CPU (0: not)")
+    ap.add_argument("--no-cat", action="store_true",
+                    help="do not time the container read by cat (no shim)")
     a = ap.parse_args()
 
     libc = ctypes.CDLL(None, use_errno=True)
@@ -405,6 +452,9 @@ def main():
     for o in a.ocirt:
         name, path = o.split("=", 1) if "=" in o else ("ocirt", o)
         subjects.append(Ocirt(name, path, a.bundle, a.logdir))
+    if not a.no_cat:
+        # The first build's `run`: the container is the same for every build.
+        subjects.append(ContainerCat(a.ocirt[0].split("=", 1)[-1], a.bundle, a.logdir))
     if not a.no_podman and shutil.which("podman") and shutil.which("conmon"):
         try:
             subjects.append(Conmon(a.bundle, a.logdir))
