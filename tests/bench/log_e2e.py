@@ -267,15 +267,17 @@ class ContainerCat(Ocirt):
         argv = [self.ocirt, "--root", self.root, "run", "--shim", "never",
                 "--bundle", self.bundle, cid]
         # Both ends are close-on-exec: each child keeps only the one it dups.
+        # cat first: if cat cannot be started, no container is left running
+        # (and if the container cannot be, cat reads EOF and ends).
         r, w = os.pipe()
         t0 = time.monotonic()
         try:
-            runner = os.posix_spawn(argv[0], argv, os.environ, file_actions=[
-                (os.POSIX_SPAWN_DUP2, DEVNULL, 0), (os.POSIX_SPAWN_DUP2, w, 1),
-                (os.POSIX_SPAWN_DUP2, DEVNULL, 2)])
             os.posix_spawn(shutil.which("cat"), ["cat"], os.environ, file_actions=[
                 (os.POSIX_SPAWN_DUP2, r, 0),
                 (os.POSIX_SPAWN_OPEN, 1, self.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+                (os.POSIX_SPAWN_DUP2, DEVNULL, 2)])
+            runner = os.posix_spawn(argv[0], argv, os.environ, file_actions=[
+                (os.POSIX_SPAWN_DUP2, DEVNULL, 0), (os.POSIX_SPAWN_DUP2, w, 1),
                 (os.POSIX_SPAWN_DUP2, DEVNULL, 2)])
         finally:
             os.close(r)
