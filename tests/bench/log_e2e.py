@@ -451,12 +451,12 @@ def main():
     subjects = [Host(a.logdir)]
     if a.co_runner > 0:
         subjects.append(HostCoRunner(a.logdir, a.co_runner / 100))
-    for o in a.ocirt:
-        name, path = o.split("=", 1) if "=" in o else ("ocirt", o)
+    builds = [o.split("=", 1) if "=" in o else ("ocirt", o) for o in a.ocirt]
+    for name, path in builds:
         subjects.append(Ocirt(name, path, a.bundle, a.logdir))
     if not a.no_cat:
         # The first build's `run`: the container is the same for every build.
-        subjects.append(ContainerCat(a.ocirt[0].split("=", 1)[-1], a.bundle, a.logdir))
+        subjects.append(ContainerCat(builds[0][1], a.bundle, a.logdir))
     if not a.no_podman and shutil.which("podman") and shutil.which("conmon"):
         try:
             subjects.append(Conmon(a.bundle, a.logdir))
