@@ -158,7 +158,10 @@ OCIRT_BIN=$OCIRT OCIRT_RO=$ro_bin unshare -m sh -c '
 #     times the host pipeline beside a process taking a quarter of one CPU:
 #     what any neighbour costs it, to read the shim's cost against; a row
 #     cat times the same container without a shim, read by `cat > FILE`:
-#     what the cheapest reader of its output gets.
+#     what the cheapest reader of its output gets. Then
+#     BENCH_LOG_PLACEMENT_ROUNDS (5) rounds of host, ocirt and cat with yes,
+#     head and the reader pinned to CPUs 0 and 1 in two fixed placements:
+#     each against the host pipeline placed the same way.
 echo
 mb=${BENCH_LOG_MB:-1024}
 if [[ -x $OCIRT ]] && "$OCIRT" logs --help >/dev/null 2>&1; then
@@ -178,8 +181,8 @@ if [[ -x $OCIRT ]] && "$OCIRT" logs --help >/dev/null 2>&1; then
 	# tests/bench/log_e2e.py (medians of interleaved rounds, the empty run
 	# subtracted). The container runs the host's own coreutils yes and head,
 	# copied in with the libraries they load, so that both sides run the
-	# very same pipeline.
-	for bin in yes head; do
+	# very same pipeline; taskset pins them for the placement rounds.
+	for bin in yes head taskset; do
 		path=$(command -v "$bin")
 		mkdir -p "$work/bundle/rootfs/usr/local/bin"
 		cp "$path" "$work/bundle/rootfs/usr/local/bin/"
@@ -190,7 +193,8 @@ if [[ -x $OCIRT ]] && "$OCIRT" logs --help >/dev/null 2>&1; then
 	done
 	echo
 	python3 tests/bench/log_e2e.py --ocirt "$OCIRT" --bundle "$work/bundle" --logdir "$logdir" \
-		--mib "${BENCH_LOG_E2E_MB:-256}" --rounds "${BENCH_LOG_ROUNDS:-9}" ||
+		--mib "${BENCH_LOG_E2E_MB:-256}" --rounds "${BENCH_LOG_ROUNDS:-9}" \
+		--placements "${BENCH_LOG_PLACEMENT_ROUNDS:-5}" ||
 		echo "log path end to end: the bench failed"
 else
 	echo "log throughput: not available (shim not built)"

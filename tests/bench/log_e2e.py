@@ -27,15 +27,26 @@ conmon exits (a `kill -0` poll would also count the time until the system's
 pid 1 reaps the orphan: 1.7 s on this machine) and reads its CPU time
 (utime + stime of its own threads, not its children's) while it is a zombie.
 Below the table, the 25th and 75th percentiles of each round's throughput
-against the host's in the same round show how much the medians hide.
+against the host's in the same round show how much the medians hide, and
+the context switches a round took (the whole machine's) show where yes and
+head ran: on two CPUs they share one whenever the scheduler puts yes next
+to head, and then switch at nearly every write.
 A last, separate round samples the RSS of the shim and of conmon every
 1 ms (the largest VmRSS and RssAnon seen under load, and VmHWM), and their
 RSS when idle.
 
+--placements ROUNDS then times host, ocirt and cat again with the placement
+fixed instead of left to the scheduler (yes and head under taskset, the
+reader through the CPU affinity it inherits), so that each is compared with
+the host pipeline placed the same way:
+  split   yes on CPU 0, head on CPU 1, the reader on either
+  packed  yes and head on CPU 1, the reader alone on CPU 0
+
 Usage: log_e2e.py --ocirt [NAME=]PATH... --bundle DIR --logdir DIR [--mib 256]
                   [--rounds 5] [--no-podman] [--no-cat] [--co-runner PCT]
-The bundle's rootfs must hold /usr/local/bin/yes and /usr/local/bin/head
-(bench.sh puts them there).
+                  [--placements ROUNDS]
+The bundle's rootfs must hold /usr/local/bin/yes and /usr/local/bin/head,
+and /usr/local/bin/taskset for --placements (bench.sh puts them there).
 """
 import argparse
 import ctypes
@@ -58,8 +69,10 @@ HZ = os.sysconf("SC_CLK_TCK")
 DEVNULL = os.open(os.devnull, os.O_RDWR)
 
 
-def pipeline(nbytes, bindir="/usr/local/bin/"):
-    return "%syes '%s' | %shead -c %d" % (bindir, LINE, bindir, nbytes)
+def pipeline(nbytes, bindir="/usr/local/bin/", pin=None):
+    """The writer; pin=(CPUS, CPUS) runs yes and head each under taskset."""
+    yes, head = ("%staskset -c %s " % (bindir, c) for c in pin) if pin else ("", "")
+    return "%s%syes '%s' | %s%shead -c %d" % (yes, bindir, LINE, head, bindir, nbytes)
 
 
 def spawn(argv, env=None):
@@ -139,10 +152,10 @@ class Host:
         self.cgroup = cpu_cgroup_dir("host")
         os.makedirs(self.cgroup, exist_ok=True)
 
-    def run(self, nbytes):
+    def run(self, nbytes, pin=None):
         t0 = time.monotonic()
         pid = spawn(["sh", "-c", "echo $$ > %s/cgroup.procs && %s > %s"
-                     % (self.cgroup, pipeline(nbytes, "/usr/bin/"), self.out)])
+                     % (self.cgroup, pipeline(nbytes, "/usr/bin/", pin), self.out)])
         os.waitpid(pid, 0)
         t = time.monotonic() - t0
         size = os.path.getsize(self.out)
@@ -223,8 +236,8 @@ class Ocirt:
     def _delete(self, cid):
         os.waitpid(spawn([self.ocirt, "--root", self.root, "delete", "--force", cid]), 0)
 
-    def run(self, nbytes):
-        cid = self._prepare(["sh", "-c", pipeline(nbytes)])
+    def run(self, nbytes, pin=None):
+        cid = self._prepare(["sh", "-c", pipeline(nbytes, pin=pin)])
         t, cpu = run_until(self._argv(cid), "ocirt-shim")
         size = os.path.getsize(self.log)
         self._delete(cid)
@@ -262,8 +275,8 @@ class ContainerCat(Ocirt):
     def __init__(self, ocirt, bundle, logdir):
         Ocirt.__init__(self, "cat", ocirt, bundle, logdir)
 
-    def run(self, nbytes):
-        cid = self._prepare(["sh", "-c", pipeline(nbytes)])
+    def run(self, nbytes, pin=None):
+        cid = self._prepare(["sh", "-c", pipeline(nbytes, pin=pin)])
         argv = [self.ocirt, "--root", self.root, "run", "--shim", "never",
                 "--bundle", self.bundle, cid]
         # Both ends are close-on-exec: each child keeps only the one it dups.
@@ -420,6 +433,57 @@ def sample_hwm(pid):
     return peak, hwm, anon
 
 
+def context_switches():
+    """Context switches of the whole machine so far (/proc/stat ctxt)."""
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("ctxt "):
+                return int(line.split()[1])
+    return 0
+
+
+# Where the writer and its reader run decides the throughput on two CPUs
+# as much as the reader's own cost: each placement pins yes and head with
+# taskset (pin) and the reader through the affinity it inherits (cpus).
+PLACEMENTS = [
+    ("split", "yes on CPU 0, head on CPU 1, the reader on either", ("0", "1"), {0, 1}),
+    ("packed", "yes and head on CPU 1, the reader on CPU 0", ("1", "1"), {0}),
+]
+
+
+def placement_rounds(subjects, nbytes, rounds):
+    """{placement: {subject: net seconds}}: medians of `rounds` interleaved
+    rounds, each pinned as PLACEMENTS says, the empty run subtracted."""
+    mask = os.sched_getaffinity(0)
+    out = {}
+    try:
+        for place, _, pin, cpus in PLACEMENTS:
+            os.sched_setaffinity(0, cpus)
+            t = {s.name: {0: [], nbytes: []} for s in subjects}
+            for _ in range(rounds):
+                for n in (nbytes, 0):
+                    for s in subjects:
+                        t[s.name][n].append(s.run(n, pin)[0])
+            out[place] = {k: statistics.median(v[nbytes]) - statistics.median(v[0])
+                          for k, v in t.items()}
+    finally:
+        os.sched_setaffinity(0, mask)
+    return out
+
+
+def print_placements(result, names, rounds):
+    print("pinned placements, %d interleaved rounds each: net time, and x host "
+          "in the same placement" % rounds)
+    print("%-8s" % "" + "".join("%19s" % p for p, _, _, _ in PLACEMENTS))
+    for name in names:
+        row = ""
+        for place, _, _, _ in PLACEMENTS:
+            net, host = result[place][name], result[place]["host"]
+            row += "%10.0f ms %5.2f" % (1000 * net, host / net if net > 0 else float("nan"))
+        print("%-8s%s" % (name, row))
+    print("; ".join("%s: %s" % (p, what) for p, what, _, _ in PLACEMENTS))
+
+
 def reap_all():
     while True:
         try:
@@ -442,6 +506,9 @@ def main():
                     "of one CPU (0: not)")
     ap.add_argument("--no-cat", action="store_true",
                     help="do not time the container read by cat (no shim)")
+    ap.add_argument("--placements", type=int, default=0, metavar="ROUNDS",
+                    help="also time host, ocirt and cat with the writer and the reader "
+                    "pinned to CPUs 0 and 1 (needs taskset in the rootfs and 2 CPUs)")
     a = ap.parse_args()
 
     libc = ctypes.CDLL(None, use_errno=True)
@@ -464,19 +531,28 @@ def main():
             print("log e2e: podman unusable, conmon not measured: %s" % e)
     times = {s.name: {0: [], nbytes: []} for s in subjects}
     cpus = {s.name: {0: [], nbytes: []} for s in subjects}
+    switches = {s.name: [] for s in subjects}
     sizes = {}
+    placed = None
     load0 = os.getloadavg()
     try:
         for _ in range(a.rounds):
             for n in (nbytes, 0):
                 for s in subjects:
+                    c0 = context_switches()
                     t, cpu, size = s.run(n)
+                    if n:
+                        switches[s.name].append(context_switches() - c0)
                     times[s.name][n].append(t)
                     if cpu is not None:
                         cpus[s.name][n].append(cpu)
                     if n:
                         sizes[s.name] = size
         mem = {s.name: s.sample(nbytes) for s in subjects}
+        if a.placements > 0 and {0, 1} <= os.sched_getaffinity(0):
+            pinned = [s for s in subjects if isinstance(s, (Ocirt, Host))
+                      and not isinstance(s, HostCoRunner)]
+            placed = placement_rounds(pinned, nbytes, a.placements)
     finally:
         for s in subjects:
             s.close()
@@ -529,8 +605,18 @@ def main():
             spread.append("%s %.2f-%.2f" % (s.name, q[0], q[2]))
     if spread:
         print("x host per round, 25th-75th percentile: " + ", ".join(spread))
+    # Two processes that hand data to each other through a pipe on one CPU
+    # switch at every write: how many switches a round took tells whether
+    # yes and head shared a CPU.
+    print("context switches per round, whole machine, median: " +
+          ", ".join("%s %.0fk" % (k, statistics.median(v) / 1000) for k, v in switches.items()))
     print("log bytes written (content + CRI headers): " +
           ", ".join("%s %d" % (k, v) for k, v in sizes.items()))
+    if placed:
+        print()
+        print_placements(placed, list(placed[PLACEMENTS[0][0]]), a.placements)
+    elif a.placements > 0:
+        print("pinned placements: not timed, CPUs 0 and 1 are not both ours")
 
 
 if __name__ == "__main__":
