@@ -7,7 +7,7 @@
 # is missing. Needs root for the install step.
 set -euo pipefail
 
-BUILD_PKGS=(gcc make pkg-config libyajl-dev libseccomp-dev libcap-dev busybox-static)
+BUILD_PKGS=(gcc libc6-dev make pkg-config libyajl-dev libseccomp-dev libcap-dev libsystemd-dev busybox-static)
 CHECK_PKGS=("${BUILD_PKGS[@]}" bats bats-assert bats-support jq libcmocka-dev
 	python3 python3-jsonschema iproute2 util-linux procps bsdutils runc time)
 # crun is optional (bench compares against it); installed for check as well.
