@@ -20,6 +20,11 @@ CHECK_PKGS+=(strace clang containernetworking-plugins iptables podman conmon con
 	qemu-system-x86 xz-utils cpio gnuplot-nox)
 # The systemd VM (sysvmcheck): its image is made with mmdebstrap and mkfs.ext4 -d.
 CHECK_PKGS+=(mmdebstrap e2fsprogs)
+# Rootless runs (newuidmap, newgidmap) and checkpoint/restore: podman only
+# recommends uidmap, and apt here installs no recommends.
+CHECK_PKGS+=(uidmap criu)
+# cli.bats runs ocirt's early exits under valgrind.
+CHECK_PKGS+=(valgrind)
 
 case "${1:-}" in
 build) want=("${BUILD_PKGS[@]}") ;;

@@ -112,6 +112,8 @@ still_running() {
 }
 
 @test "checkpoint to an image dir that is not writable fails and leaves the container running" {
+	# runc, like ocirt, asks criu for its version before it looks at the dir.
+	command -v criu >/dev/null || skip "criu is not installed"
 	run_sleeper
 	mkdir "$BATS_TEST_TMPDIR/ro"
 	mount --bind "$BATS_TEST_TMPDIR/ro" "$BATS_TEST_TMPDIR/ro"
@@ -156,6 +158,7 @@ still_running() {
 }
 
 @test "restore from a dir without a checkpoint fails and leaves nothing" {
+	command -v criu >/dev/null || skip "criu is not installed"
 	make_bundle
 	mkdir "$IMG"
 	try restore -d --image-path "$IMG" --bundle "$BUNDLE" "$CTR_ID"

@@ -49,38 +49,3 @@ load helpers
 	assert_line --regexp 'restrict_oom_score_adj = true'
 	assert_line --regexp 'default_runtime_name = "runc"'
 }
-
-# make demo runs `install-deps.sh build` on a fresh Debian 12 and then
-# `make all`: every header and library the build uses must come from a
-# package that list names, or from one those depend on. (sd-bus.h's
-# libsystemd-dev was missing once: make demo failed where it was not
-# already installed.)
-@test "install-deps.sh build installs the package of every header and library make all uses" {
-	ocirt_only "install-deps.sh is ocirt's"
-	command -v dpkg-query >/dev/null && command -v apt-cache >/dev/null || skip "not a Debian host"
-	local BUILD_PKGS closure files pkgs missing=() p l
-	eval "$(grep '^BUILD_PKGS=' "$REPO/tests/install-deps.sh")"
-	((${#BUILD_PKGS[@]} > 0))
-	closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
-		--no-breaks --no-replaces --no-enhances "${BUILD_PKGS[@]}" | grep -v '^ ' | sort -u)
-	# Every file the compiler reads for each source, system headers included.
-	files=$(cd "$REPO" && for f in oci/*.c src/*/*.c; do
-		cc -M -std=gnu11 -D_GNU_SOURCE $(pkg-config --cflags yajl 2>/dev/null) "$f"
-	done | tr ' \\' '\n\n' | grep '^/' | xargs realpath | sort -u)
-	[[ $files == */systemd/sd-bus.h* && $files == */yajl/* ]] || fail "cc -M did not list the system headers"
-	# The libraries make links statically (-lX becomes libX.a).
-	for l in $(sed -n 's/^LDLIBS_STATIC := //p' "$REPO/Makefile" | grep -o -- '-l[a-z_0-9]*'); do
-		files+=$'\n'$(realpath "$(cc -print-file-name="lib${l#-l}.a")")
-	done
-	pkgs=$(dpkg-query -S $files | cut -d: -f1 | tr ',' '\n' | tr -d ' ' | sort -u)
-	for p in $pkgs; do
-		grep -qx "$p" <<<"$closure" || missing+=("$p")
-	done
-	((${#missing[@]} == 0)) || fail "install-deps.sh build does not install ${missing[*]}"
-	# The README's list is the same, but for the demo's busybox-static.
-	for p in "${BUILD_PKGS[@]}"; do
-		[[ $p == busybox-static ]] && continue
-		grep '^Build dependencies:' "$REPO/README.md" | grep -qw -- "$p" ||
-			fail "README.md's build dependencies do not name $p"
-	done
-}

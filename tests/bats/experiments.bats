@@ -5,8 +5,14 @@
 load helpers
 
 setup_file() {
-	[[ $(basename "${OCIRT_TEST_RUNTIME:-ocirt}") == ocirt* ]] || skip "runs ocirt containers"
-	command -v cc >/dev/null || skip "no C compiler for the workloads"
+	if [[ $(basename "${OCIRT_TEST_RUNTIME:-ocirt}") != ocirt* ]]; then
+		skip_file "runs ocirt containers"
+		return 0
+	fi
+	if ! command -v cc >/dev/null; then
+		skip_file "no C compiler for the workloads"
+		return 0
+	fi
 	RESULTS=$BATS_FILE_TMPDIR/results
 	"$REPO/contrib/experiments/scheduling.sh" --short --out "$RESULTS" --runtime "$OCIRT" \
 		>"$BATS_FILE_TMPDIR/stdout" 2>&1 || {

@@ -14,9 +14,14 @@ load helpers
 CNI_DIR=${OCIRT_CNI_PATH:-/usr/lib/cni}
 
 setup_file() {
-	[[ -x $CNI_DIR/bridge && -x $CNI_DIR/host-local && -x $CNI_DIR/portmap ]] ||
-		skip "CNI plugins are not in $CNI_DIR (apt-get install containernetworking-plugins)"
-	command -v iptables >/dev/null || skip "iptables is not installed (the bridge plugin's ipMasq needs it)"
+	if ! [[ -x $CNI_DIR/bridge && -x $CNI_DIR/host-local && -x $CNI_DIR/portmap ]]; then
+		skip_file "CNI plugins are not in $CNI_DIR (apt-get install containernetworking-plugins)"
+		return 0
+	fi
+	if ! command -v iptables >/dev/null; then
+		skip_file "iptables is not installed (the bridge plugin's ipMasq needs it)"
+		return 0
+	fi
 	# ocirt-net from the Makefile when it has the rule, else built here.
 	if [[ -z ${OCIRT_NET:-} ]]; then
 		if grep -q '^ocirt-net:' "$REPO/Makefile" && make -C "$REPO" ocirt-net >/dev/null 2>&1; then

@@ -19,8 +19,14 @@ PMR_USER=${OCIRT_TEST_PODMAN_USER:-ocirtpm}
 PMR_IMAGE=localhost/ocirt-bb
 
 setup_file() {
-	command -v podman >/dev/null || skip "podman is not installed"
-	command -v newuidmap >/dev/null || skip "newuidmap is not installed (package uidmap)"
+	if ! command -v podman >/dev/null; then
+		skip_file "podman is not installed"
+		return 0
+	fi
+	if ! command -v newuidmap >/dev/null; then
+		skip_file "newuidmap is not installed (package uidmap)"
+		return 0
+	fi
 	id -u "$PMR_USER" >/dev/null 2>&1 || useradd -m -s /bin/sh "$PMR_USER"
 	grep -q "^$PMR_USER:" /etc/subuid && grep -q "^$PMR_USER:" /etc/subgid ||
 		usermod --add-subuids 400000-465535 --add-subgids 400000-465535 "$PMR_USER"
@@ -76,7 +82,12 @@ teardown_file() {
 	rm -rf "$PMR_WORK"
 }
 
+setup() {
+	skip_if_file_skipped
+}
+
 teardown() {
+	[[ -z ${OCIRT_SKIP_FILE:-} ]] || return 0
 	pmr rm -af -t 0 >/dev/null 2>&1 || true
 	# Nothing of the runtime's is left once podman has removed everything.
 	local left
