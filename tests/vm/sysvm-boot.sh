@@ -6,7 +6,9 @@
 #   argv     the command, NUL-separated
 # It writes /run/sysvm/status (the command's exit status) and
 # /run/sysvm/times, then powers the VM off. The command's stdout and
-# stderr go to the second serial port, which the host streams.
+# stderr go to the second serial port, which the host streams. When the
+# host creates /run/sysvm/dump (the command printed nothing for a long
+# time), it writes /run/sysvm/stall-report: what every process is doing.
 set -u
 ctl=/run/sysvm
 out=/dev/ttyS1
@@ -22,8 +24,60 @@ finish() {
 	exit "$1"
 }
 
+# What the VM is doing, for a stalled command: the process tree, each
+# process's kernel stack, systemd's pending jobs, the blocked tasks the
+# kernel knows of. Each probe is bounded, as PID 1 or a mount may be the
+# thing that hangs.
+stall_report() {
+	local pid task cmd
+	echo "== $(date -u +%FT%TZ), up $(cut -d' ' -f1 /proc/uptime)s, load $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "== processes"
+	timeout 10 ps --ppid 2 -p 2 --deselect -o pid,ppid,stat,wchan:28,etimes,time,args --forest
+	# The command's processes (the descendants of this script), PID 1, and
+	# any task in uninterruptible sleep.
+	echo "== kernel stacks: the command's processes, PID 1, tasks in D state"
+	for pid in $(ps -eo pid=,ppid=,stat= | awk -v top=$$ '
+		{ parent[$1] = $2; state[$1] = $3 }
+		END {
+			for (p in parent) {
+				keep = p == 1 || state[p] ~ /^D/
+				for (q = p; !keep && q > 1; q = parent[q])
+					keep = parent[q] == top
+				if (keep) print p
+			}
+		}' | sort -n); do
+		# Gone already: the report's own short-lived probes.
+		[[ -d /proc/$pid/task ]] || continue
+		cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | cut -c1-160)
+		for task in /proc/"$pid"/task/*; do
+			echo "-- $pid/${task##*/} $(cat "$task/comm" 2>&1) ($cmd)"
+			cat "$task/stack" 2>&1
+		done
+	done
+	echo "== systemd jobs"
+	timeout 10 systemctl list-jobs --no-pager 2>&1
+	echo "== the kernel's warnings and errors"
+	dmesg --level=emerg,alert,crit,err,warn | tail -n 60
+	echo "== blocked tasks (sysrq w)"
+	echo w >/proc/sysrq-trigger
+	sleep 1
+	dmesg | sed -n '/sysrq: Show Blocked State/,$p' | tail -n 200
+}
+
+# The host's request for a report (tests/vm/sysvm.sh --stall): polled, as
+# the control share is 9p, which has no inotify.
+stall_watch() {
+	while sleep 5; do
+		[[ -e $ctl/dump ]] || continue
+		rm -f "$ctl/dump"
+		stall_report >"$ctl/stall-report.tmp" 2>&1
+		mv "$ctl/stall-report.tmp" "$ctl/stall-report"
+	done
+}
+
 read -r up _ </proc/uptime
 echo "uptime_at_command=$up" >"$ctl/times"
+stall_watch &
 
 cwd=
 while read -r tag path; do

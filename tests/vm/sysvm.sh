@@ -19,6 +19,9 @@
 #                    the repository this script belongs to
 #   --cmd SCRIPT     run SCRIPT with bash -c instead of CMD ARGS
 #   --timeout S      the whole run, boot included (default 1800; env SYSVM_TIMEOUT)
+#   --stall S        when CMD has printed nothing for S seconds, ask the VM
+#                    what its processes are doing, print that, and stop the
+#                    VM as on a timeout (default 0: never; env SYSVM_STALL)
 #   --mem MiB        memory (default 4096; env SYSVM_MEM)
 #   --smp N          CPUs (default 2; env SYSVM_SMP)
 #   --append ARGS    more kernel command line
@@ -27,7 +30,7 @@
 # Only one VM runs at a time on the machine: the run holds the lock
 # /tmp/ocirt-vm.lock (shared with run-vm.sh/vmcheck.sh) and waits for it.
 #
-# Exit status: CMD's; 124 on timeout; 125 when the VM stopped without
+# Exit status: CMD's; 124 on timeout or stall; 125 when the VM stopped without
 # reporting a status; 126 when it could not be started. When the image
 # cannot be built here (no root, no package access), prints
 # "SKIP sysvm: <reason>" and exits 0.
@@ -42,6 +45,7 @@ die() { echo "sysvm: ERROR: $*" >&2; exit 126; }
 say() { echo "sysvm: $*" >&2; }
 
 timeout_s=${SYSVM_TIMEOUT:-1800}
+stall_s=${SYSVM_STALL:-0}
 mem=${SYSVM_MEM:-4096}
 smp=${SYSVM_SMP:-2}
 append='' logfile='' shell='' script=''
@@ -51,6 +55,7 @@ while (($#)); do
 	--share) shares+=("${2:?--share needs a directory}"); shift 2 ;;
 	--cmd) script=${2?}; shift 2 ;;
 	--timeout) timeout_s=${2:?}; shift 2 ;;
+	--stall) stall_s=${2:?}; shift 2 ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--smp) smp=${2:?}; shift 2 ;;
 	--append) append+=" ${2:?}"; shift 2 ;;
@@ -111,7 +116,9 @@ fi
 # -cpu qemu64: glibc's AVX2/AVX-512 paths, which -cpu max enables, run ~1.6x
 # slower under TCG (measured for run-vm.sh); virtio-rng feeds the entropy
 # that RDRAND would (dockerd and podman read random numbers at start).
-kcmd="root=/dev/vda rw console=ttyS0 panic=-1 quiet loglevel=3 systemd.show_status=false"
+# loglevel=4: the console shows the kernel's errors, among them its reports
+# of hung tasks, soft lockups and RCU stalls, which a stalled run needs.
+kcmd="root=/dev/vda rw console=ttyS0 panic=-1 quiet loglevel=4 systemd.show_status=false"
 kcmd+=" fsck.mode=skip tsc=reliable no_timer_check random.trust_cpu=on cryptomgr.notests mitigations=off"
 # podman's restart and auto-update units hold multi-user.target back ~12 s
 # under TCG, for containers that a fresh image does not have.
@@ -132,6 +139,39 @@ if ! flock -n 9; then
 	flock 9
 fi
 
+# watch_stall QPID: stop the VM when the command's output has not grown for
+# stall_s seconds, after printing the VM's own account of its processes
+# (boot.sh writes it when asked through the control share). A test that
+# hangs that long is failing anyway, and the rest of a 30 min timeout tells
+# nothing more.
+watch_stall() {
+	local size last=-1 quiet=0 waited
+	while kill -0 "$1" 2>/dev/null; do
+		sleep 5
+		size=$(stat -c %s "$out")
+		if [[ $size != "$last" ]]; then
+			last=$size quiet=0
+			continue
+		fi
+		quiet=$((quiet + 5))
+		((quiet >= stall_s)) || continue
+		say "ERROR: STALL: the command printed nothing for ${stall_s}s; asking the VM for a report"
+		: >"$ctl/dump"
+		for ((waited = 0; waited < 90; waited += 2)); do
+			[[ -e $ctl/stall-report ]] && break
+			sleep 2
+		done
+		if [[ -e $ctl/stall-report ]]; then
+			sed 's/^/sysvm: stall: /' "$ctl/stall-report" >&2
+		else
+			say "the VM gave no report within 90s (its kernel or its 9p share is stuck)"
+		fi
+		: >"$work/stalled"
+		kill "$1" 2>/dev/null
+		return
+	done
+}
+
 start=$(date +%s.%N)
 if [[ -n $shell ]]; then
 	exec "${qemu[@]}" -serial mon:stdio -serial null
@@ -145,10 +185,19 @@ timeout -k 5 "$timeout_s" "${qemu[@]}" -serial "file:$console" -serial "file:$ou
 qpid=$!
 tail -s 0.2 -n +1 -F --pid=$qpid "$out" 2>/dev/null &
 tpid=$!
+wpid=
+if ((stall_s > 0)); then
+	watch_stall "$qpid" &
+	wpid=$!
+fi
 qst=0
 wait "$qpid" || qst=$?
 qpid=
 wait "$tpid" 2>/dev/null || true
+if [[ -n $wpid ]]; then
+	kill "$wpid" 2>/dev/null || true
+	wait "$wpid" 2>/dev/null || true
+fi
 end=$(date +%s.%N)
 [[ -n $logfile ]] && cp "$console" "$logfile"
 
@@ -164,13 +213,22 @@ if [[ -s $ctl/status ]]; then
 	say "command exited $st (${times}VM ran ${elapsed}s)"
 	exit "$st"
 fi
+console_tail() {
+	tail -n 40 "$console" | tr -d '\r' | sed 's/^/sysvm: console: /' >&2
+}
+if [[ -e $work/stalled ]]; then
+	say "ERROR: STALL: stopped the VM after ${elapsed}s, the command silent for ${stall_s}s"
+	console_tail
+	exit 124
+fi
 if ((qst == 124 || qst == 137)); then
 	say "ERROR: TIMEOUT: the VM did not finish within ${timeout_s}s (killed)"
+	console_tail
 	exit 124
 fi
 say "ERROR: the VM stopped (qemu exit $qst after ${elapsed}s) without reporting a status"
 cat "$work/qemu.out" >&2
-tail -n 40 "$console" | tr -d '\r' | sed 's/^/sysvm: console: /' >&2
+console_tail
 exit 125
 exit
 }
