@@ -14,7 +14,8 @@
 #   SYSVM_FILTER   passed to bats --filter (a regex on test names)
 #   SYSVM_ENV      "NAME=VALUE ..." exported in the VM before bats, e.g.
 #                  "OCIRT_TEST_RUNTIME=runc" (no spaces inside a value)
-#   SYSVM_TIMEOUT  seconds for the whole VM run, boot included (default 1800)
+#   SYSVM_TIMEOUT  seconds for the whole VM run, boot included (default 2700:
+#                  the suites take 1200-1370 s here; a hang is SYSVM_STALL's)
 #   SYSVM_STALL    seconds without a line of TAP after which the VM reports
 #                  what it is doing and is stopped (default 600: twice the
 #                  per-test timeout, so only bats itself stuck trips it)
@@ -79,7 +80,7 @@ say "booting the VM for ${#suites[@]} suite(s): ${suites[*]}"
 out=$(mktemp "${TMPDIR:-/tmp}/sysvmcheck-out.XXXXXX")
 trap 'rm -f "$out"' EXIT
 st=0
-"$here/sysvm.sh" --timeout "${SYSVM_TIMEOUT:-1800}" --stall "${SYSVM_STALL:-600}" -- \
+"$here/sysvm.sh" --timeout "${SYSVM_TIMEOUT:-2700}" --stall "${SYSVM_STALL:-600}" -- \
 	env "${vm_env[@]}" bats --tap "${filter[@]}" "${suites[@]}" | tee "$out" || st=${PIPESTATUS[0]}
 
 if grep -q '^SKIP sysvm:' "$out"; then
