@@ -30,7 +30,10 @@ Below the table, the 25th and 75th percentiles of each round's throughput
 against the host's in the same round show how much the medians hide, and
 the context switches a round took (the whole machine's) show where yes and
 head ran: on two CPUs they share one whenever the scheduler puts yes next
-to head, and then switch at nearly every write.
+to head, and then switch at nearly every write. The CPUs' idle share of a
+round tells how much of the machine was left unused: the host pipeline
+leaves much of yes's CPU idle, and what a reader adds can only come out of
+that idle time or out of the pipeline's own.
 A last, separate round samples the RSS of the shim and of conmon every
 1 ms (the largest VmRSS and RssAnon seen under load, and VmHWM), and their
 RSS when idle.
@@ -433,6 +436,13 @@ def sample_hwm(pid):
     return peak, hwm, anon
 
 
+def idle_jiffies():
+    """Idle + iowait jiffies of all CPUs so far (/proc/stat cpu)."""
+    with open("/proc/stat") as f:
+        v = f.readline().split()
+    return int(v[4]) + int(v[5])
+
+
 def context_switches():
     """Context switches of the whole machine so far (/proc/stat ctxt)."""
     with open("/proc/stat") as f:
@@ -532,6 +542,7 @@ def main():
     times = {s.name: {0: [], nbytes: []} for s in subjects}
     cpus = {s.name: {0: [], nbytes: []} for s in subjects}
     switches = {s.name: [] for s in subjects}
+    idles = {s.name: [] for s in subjects}
     sizes = {}
     placed = None
     load0 = os.getloadavg()
@@ -540,9 +551,12 @@ def main():
             for n in (nbytes, 0):
                 for s in subjects:
                     c0 = context_switches()
+                    i0, w0 = idle_jiffies(), time.monotonic()
                     t, cpu, size = s.run(n)
                     if n:
                         switches[s.name].append(context_switches() - c0)
+                        idles[s.name].append((idle_jiffies() - i0) / HZ
+                                             / ((time.monotonic() - w0) * os.cpu_count()))
                     times[s.name][n].append(t)
                     if cpu is not None:
                         cpus[s.name][n].append(cpu)
@@ -610,6 +624,8 @@ def main():
     # yes and head shared a CPU.
     print("context switches per round, whole machine, median: " +
           ", ".join("%s %.0fk" % (k, statistics.median(v) / 1000) for k, v in switches.items()))
+    print("CPUs idle during a round, median: " +
+          ", ".join("%s %.0f%%" % (k, 100 * statistics.median(v)) for k, v in idles.items()))
     print("log bytes written (content + CRI headers): " +
           ", ".join("%s %d" % (k, v) for k, v in sizes.items()))
     if placed:
