@@ -335,6 +335,36 @@ emit_record (struct logfile_writer *w, uint8_t stream, int64_t ns, char tag, str
   return 0;
 }
 
+/* The common record, a whole short line of the stream and time whose
+ * header the arena holds, with no tail held: copied with that header right
+ * after the arena's last bytes, growing the last iovec. The bytes are those
+ * emit_record() would queue, without its general bookkeeping (for 100-byte
+ * lines that bookkeeping was a fair part of the consumer's user time).
+ * Returns false, having done nothing, when the line needs the general path:
+ * another header, a long line, no room, or a last iovec elsewhere. */
+static bool
+append_short_line (struct logfile_writer *w, uint8_t stream, int64_t ns, const char *line,
+                   size_t n)
+{
+  const struct header_cache *c = &w->header;
+  struct iovec *last;
+  char *dst;
+
+  if (c->text == NULL || c->stream != stream || c->tag != 'F' || c->ns != ns
+      || n >= REF_MIN_BYTES || LOGFILE_WRITE_BUFFER - w->out_len < RECORD_HEADER_LEN + n
+      || w->iov_len == 0)
+    return false;
+  dst = w->out + w->out_len;
+  last = &w->iov[w->iov_len - 1];
+  if ((char *) last->iov_base + last->iov_len != dst)
+    return false;
+  memcpy (dst, c->text, RECORD_HEADER_LEN);
+  memcpy (dst + RECORD_HEADER_LEN, line, n);
+  w->out_len += RECORD_HEADER_LEN + n;
+  last->iov_len += RECORD_HEADER_LEN + n;
+  return true;
+}
+
 /* Cut `len` bytes of `stream` into records; see logfile_write_chunk(). */
 static int
 write_chunk (struct logfile_writer *w, uint8_t stream, int64_t timestamp_ns, const char *p,
@@ -351,6 +381,13 @@ write_chunk (struct logfile_writer *w, uint8_t stream, int64_t timestamp_ns, con
     {
       const char *nl = memchr (p, '\n', len);
       size_t seg = nl ? (size_t) (nl - p) : len;
+
+      if (nl != NULL && t->len == 0 && append_short_line (w, stream, timestamp_ns, p, seg + 1))
+        {
+          p += seg + 1;
+          len -= seg + 1;
+          continue;
+        }
 
       /* A line too long for one record goes out in P records of the
        * maximum size, so neither writer nor reader needs more memory. */

@@ -476,6 +476,84 @@ queued_chunks_write_the_same_bytes_as_copied_ones (void **unused)
   assert_memory_equal (queued, copied, len);
 }
 
+/* expect_records - append to `out` the records the writer makes for the
+ * whole lines in [p, p + len), all stamped `ns` on `stream`. */
+static size_t
+expect_records (char *out, uint8_t stream, int64_t ns, const char *p, size_t len)
+{
+  char ts[LOGFILE_TIMESTAMP_LEN + 1];
+  size_t n = 0;
+
+  logfile_format_timestamp (ns, ts);
+  while (len > 0)
+    {
+      const char *nl = memchr (p, '\n', len);
+      size_t line = (size_t) (nl - p) + 1;
+
+      n += (size_t) sprintf (out + n, "%s %s F ", ts, stream == OUT ? "stdout" : "stderr");
+      memcpy (out + n, p, line);
+      n += line;
+      p += line;
+      len -= line;
+    }
+  return n;
+}
+
+/* Thousands of short lines (the shim's common case, which takes a shorter
+ * path than other records), across several fills of the writer's buffer,
+ * a line cut between two chunks, the other stream in between, a new time
+ * on the same stream: every byte is where the format puts it. */
+static void
+short_lines_are_exact_records_across_buffer_fills (void **unused)
+{
+  (void) unused;
+  cleanup_error ocirt_error_t err = NULL;
+  enum { LINES = 6000, MAX = 200 };
+  cleanup_free char *data = malloc (LINES * MAX);
+  cleanup_free char *expect = malloc (2 * LINES * (MAX + 64));
+  size_t len = 0, cut, mid, elen = 0, first_nl, got_len;
+  const char *err_lines = "e1\n\ne3\n";
+
+  for (int i = 0; i < LINES; i++)
+    {
+      int n = (i * 37) % MAX;   /* 0 (an empty line) to MAX - 1 bytes */
+      for (int j = 0; j < n; j++)
+        data[len++] = (char) ('a' + (i + j) % 26);
+      data[len++] = '\n';
+    }
+  /* Cut in the middle of a line: its start is held, it is stamped when
+   * the second chunk completes it. */
+  cut = len / 2;
+  while (data[cut - 1] == '\n' || data[cut] == '\n')
+    cut++;
+  first_nl = (size_t) ((const char *) memchr (data + cut, '\n', len - cut) - data) + 1;
+  mid = cut + (len - cut) / 2;
+  while (data[mid - 1] != '\n')
+    mid++;
+
+  struct logfile_writer *w = writer ();
+  assert_int_equal (logfile_queue_chunk (w, OUT, T0, data, cut, &err), 0);
+  assert_int_equal (logfile_queue_chunk (w, ERR, T0 + 5, err_lines, strlen (err_lines), &err), 0);
+  assert_int_equal (logfile_queue_chunk (w, OUT, T0 + 7, data + cut, mid - cut, &err), 0);
+  /* A new time on the same stream, at a line's start: a new header. */
+  assert_int_equal (logfile_queue_chunk (w, OUT, T0 + 9, data + mid, len - mid, &err), 0);
+  close_writer (w);
+
+  size_t last_full = cut;
+  while (data[last_full - 1] != '\n')
+    last_full--;
+  elen += expect_records (expect + elen, OUT, T0, data, last_full);
+  elen += expect_records (expect + elen, ERR, T0 + 5, err_lines, strlen (err_lines));
+  elen += expect_records (expect + elen, OUT, T0 + 7, data + last_full, first_nl - last_full);
+  elen += expect_records (expect + elen, OUT, T0 + 7, data + first_nl, mid - first_nl);
+  elen += expect_records (expect + elen, OUT, T0 + 9, data + mid, len - mid);
+
+  cleanup_free char *got = file_contents (&got_len);
+  assert_true (got_len > 4 * LOGFILE_WRITE_BUFFER);
+  assert_int_equal (got_len, elen);
+  assert_memory_equal (got, expect, elen);
+}
+
 /* Trimming returns the writer's buffers only with nothing queued or held,
  * and loses nothing: what follows is written as before. */
 static void
@@ -520,6 +598,7 @@ main (void)
     T (follow_prints_what_is_appended_until_stopped),
     T (a_missing_file_is_an_error_naming_it),
     T (queued_chunks_write_the_same_bytes_as_copied_ones),
+    T (short_lines_are_exact_records_across_buffer_fills),
   };
   return cmocka_run_group_tests_name ("logfile", tests, setup, teardown);
 }
