@@ -36,7 +36,7 @@ stall_report() {
 	# The command's processes (the descendants of this script), PID 1, and
 	# any task in uninterruptible sleep.
 	echo "== kernel stacks: the command's processes, PID 1, tasks in D state"
-	for pid in $(ps -eo pid=,ppid=,stat= | awk -v top=$$ '
+	for pid in $(timeout 10 ps -eo pid=,ppid=,stat= | awk -v top=$$ '
 		{ parent[$1] = $2; state[$1] = $3 }
 		END {
 			for (p in parent) {
@@ -48,7 +48,8 @@ stall_report() {
 		}' | sort -n); do
 		# Gone already: the report's own short-lived probes.
 		[[ -d /proc/$pid/task ]] || continue
-		cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | cut -c1-160)
+		# cmdline needs the process's mmap lock, which a stuck one may hold.
+		cmd=$(timeout 5 cat "/proc/$pid/cmdline" 2>/dev/null | tr '\0' ' ' | cut -c1-160)
 		for task in /proc/"$pid"/task/*; do
 			echo "-- $pid/${task##*/} $(cat "$task/comm" 2>&1) ($cmd)"
 			cat "$task/stack" 2>&1

@@ -142,7 +142,7 @@ fi
 # watch_stall QPID: stop the VM when the command's output has not grown for
 # stall_s seconds, after printing the VM's own account of its processes
 # (boot.sh writes it when asked through the control share). A test that
-# hangs that long is failing anyway, and the rest of a 30 min timeout tells
+# hangs that long is failing anyway, and the rest of the timeout tells
 # nothing more.
 watch_stall() {
 	local size last=-1 quiet=0 waited
