@@ -49,6 +49,15 @@ ocirt-net: $(NET_OBJ) src/net/net_state.o src/util/error.o src/util/fs.o src/uti
 %.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# `ocirt --version` prints the commit it was built from: main.o, where
+# OCIRT_COMMIT is compiled in, is rebuilt when HEAD moves, not only when
+# main.c changes. .commit is rewritten only when the commit differs, so an
+# unchanged tree relinks nothing.
+.commit: FORCE
+	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' > $@
+src/cli/main.o: .commit
+FORCE:
+
 -include $(DEPS)
 
 libocirt.a: $(LIB_OBJ)
@@ -117,7 +126,7 @@ bench: ocirt
 	tests/bench/bench.sh
 
 clean:
-	rm -f ocirt ocirt-net libocirt.a $(LIB_OBJ) $(CLI_OBJ) $(NET_OBJ) $(DEPS) $(UNIT_BIN) tests/tools/recvtty tests/tools/seccomp_agent tests/tools/sysno
+	rm -f .commit ocirt ocirt-net libocirt.a $(LIB_OBJ) $(CLI_OBJ) $(NET_OBJ) $(DEPS) $(UNIT_BIN) tests/tools/recvtty tests/tools/seccomp_agent tests/tools/sysno
 	rm -rf tests/.work
 
-.PHONY: all unit man vmcheck sysvmcheck fuzz stress install deps-build deps-check demo check bats bench clean
+.PHONY: FORCE all unit man vmcheck sysvmcheck fuzz stress install deps-build deps-check demo check bats bench clean

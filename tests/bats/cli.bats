@@ -26,6 +26,27 @@ config_schema() {
 	done
 }
 
+@test "--version's commit follows HEAD in an incremental build, and an unchanged tree relinks nothing" {
+	ocirt_only "how ocirt's Makefile stamps its build"
+	git -C "$REPO" rev-parse --git-dir >/dev/null 2>&1 || skip "not a git checkout"
+	[[ -f $REPO/src/cli/main.o ]] || skip "no build in $REPO to copy"
+	# A copy of the built tree: a new commit there, then make rebuilds only
+	# what the commit's id is compiled into (it printed the first build's
+	# commit for ever before .commit).
+	local t=$BATS_TEST_TMPDIR/tree
+	mkdir "$t"
+	tar -C "$REPO" --exclude=./tests/.work -cf - . | tar -C "$t" -xf -
+	git -C "$t" -c user.name=t -c user.email=t@t commit -q --allow-empty -m t
+	run make -C "$t" ocirt
+	assert_success
+	assert_output --partial "src/cli/main.c"
+	run "$t/ocirt" --version
+	assert_line --index 1 "commit: $(git -C "$t" rev-parse --short HEAD)"
+	run make -C "$t" ocirt
+	assert_success
+	refute_output --partial "cc "
+}
+
 @test "--help prints the usage and every verb, and exits 0" {
 	run ocirt --help
 	assert_success
