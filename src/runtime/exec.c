@@ -82,7 +82,7 @@ load_container (const struct runtime_ctx *ctx, const struct exec_opts *o, struct
   if (status == STATUS_PAUSED && !o->ignore_paused)
     return make_error (err, 0, "cannot exec in a paused container (use --ignore-paused to override)");
   if (status != STATUS_RUNNING && status != STATUS_CREATED && status != STATUS_PAUSED)
-    return make_error (err, 0, "container not running");
+    return make_error (err, 0, "cannot exec in a stopped container");
   root_fd = open (ctx->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   dir_fd = root_fd < 0 ? -1 : openat (root_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0 || read_file_at (dir_fd, STATE_CONFIG_COPY, 64 << 20, &json, &len, err) < 0)

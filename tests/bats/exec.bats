@@ -201,7 +201,7 @@ status_field() {
 	assert_output running
 }
 
-@test "exec into a stopped container fails and says it is not running" {
+@test "exec into a stopped container fails with runc's \"cannot exec in a stopped container\"" {
 	make_bundle -- true
 	run_container_stopped() {
 		create_container
@@ -211,11 +211,7 @@ status_field() {
 	run_container_stopped
 	try exec "$CTR_ID" true
 	assert_failure
-	if is_ocirt; then
-		assert_output --partial "container not running"
-	else
-		assert_output --partial "stopped container"
-	fi
+	assert_output --partial "cannot exec in a stopped container"
 }
 
 @test "exec into a container that does not exist fails with \"does not exist\"" {
