@@ -49,13 +49,13 @@ ocirt-net: $(NET_OBJ) src/net/net_state.o src/util/error.o src/util/fs.o src/uti
 %.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-# `ocirt --version` prints the commit it was built from: main.o, where
-# OCIRT_COMMIT is compiled in, is rebuilt when HEAD moves, not only when
-# main.c changes. .commit is rewritten only when the commit differs, so an
+# `ocirt --version` and `ocirt features` print the commit they were built
+# from: the objects OCIRT_COMMIT is compiled into are rebuilt when HEAD
+# moves, not only when their source changes. .commit is rewritten only when the commit differs, so an
 # unchanged tree relinks nothing.
 .commit: FORCE
 	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' > $@
-src/cli/main.o: .commit
+src/cli/main.o oci/features.o: .commit
 FORCE:
 
 -include $(DEPS)

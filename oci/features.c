@@ -15,11 +15,11 @@
  *  - apparmor, selinux: true, as runc lists them: src/linux/lsm.c applies
  *    both (whether this host has them is for `ocirt check`);
  *  - intelRdt, idmapped mounts and netDevices: false, because validate.c
- *    refuses them.
- * linux.memoryPolicy is refused by validate.c and has no "enabled" key, so
- * it is left out rather than listed with empty arrays; so is
- * potentiallyUnsafeConfigAnnotations, since no annotation of config.json
- * changes what ocirt does.
+ *    refuses them;
+ *  - linux.memoryPolicy: the modes and flags scheduling.c parses (the spec's
+ *    whole list; the host's kernel may still refuse the newer ones).
+ * potentiallyUnsafeConfigAnnotations is left out, since no annotation of
+ * config.json changes what ocirt does.
  */
 #include "features.h"
 
@@ -31,6 +31,7 @@
 
 #include "config.h"
 #include "../src/linux/capabilities.h"
+#include "../src/linux/scheduling.h"
 #include "../src/linux/seccomp.h"
 
 #ifndef OCIRT_VERSION
@@ -118,6 +119,19 @@ gen_namespaces (yajl_gen g)
   return gen_strv (g, "namespaces", names);
 }
 
+/* "key": [the names name_at(0), name_at(1), ... up to its first NULL] */
+static bool
+gen_names (yajl_gen g, const char *key, const char *(*name_at) (size_t))
+{
+  const char *names[16];
+  size_t n = 0;
+
+  while (n + 1 < sizeof names / sizeof names[0] && (names[n] = name_at (n)) != NULL)
+    n++;
+  names[n] = NULL;
+  return gen_strv (g, key, names);
+}
+
 static bool
 gen_linux (yajl_gen g)
 {
@@ -146,6 +160,10 @@ gen_linux (yajl_gen g)
          && gen_enabled (g, "idmap", false)
          && gen_close (g)
          && gen_enabled (g, "netDevices", false)
+         && gen_open (g, "memoryPolicy")
+         && gen_names (g, "modes", mpol_mode_name)
+         && gen_names (g, "flags", mpol_flag_name)
+         && gen_close (g)
          && gen_close (g);
 }
 

@@ -398,12 +398,6 @@ has_intel_rdt (const struct oci_config *c)
 }
 
 static long
-has_memory_policy (const struct oci_config *c)
-{
-  return c->linux_ && c->linux_->memory_policy ? 0 : -1;
-}
-
-static long
 has_net_devices (const struct oci_config *c)
 {
   return c->linux_ && c->linux_->n_net_devices ? 0 : -1;
@@ -433,7 +427,6 @@ static const struct
   const char *message;
 } unsupported[] = {
   { ".linux.intelRdt", has_intel_rdt, "intel rdt is not supported yet" },
-  { ".linux.memoryPolicy", has_memory_policy, "memory policies are not supported yet" },
   { ".linux.netDevices", has_net_devices, "network devices are not supported yet" },
   { ".mounts[]", has_idmapped_mount, "idmapped mounts are not supported yet" },
 };

@@ -1,9 +1,10 @@
 /* scheduling.c - see scheduling.h.
  *
  * The name tables are the one source of truth for the strings of
- * process.scheduler, process.ioPriority and linux.personality. The values
- * are the kernel's uapi numbers, spelled out because glibc 2.36 declares
- * neither sched_setattr nor ioprio_set.
+ * process.scheduler, process.ioPriority, linux.personality and
+ * linux.memoryPolicy. The values are the kernel's uapi numbers, spelled out
+ * because glibc 2.36 declares neither sched_setattr nor ioprio_set, and
+ * Debian 12's uapi headers (6.1) lack MPOL_WEIGHTED_INTERLEAVE.
  */
 #include "scheduling.h"
 
@@ -27,6 +28,11 @@
 #define OCIRT_IOPRIO_WHO_PROCESS 1
 #define OCIRT_IOPRIO_CLASS_SHIFT 13
 #define OCIRT_IOPRIO_NR_LEVELS 8
+
+/* include/uapi/linux/mempolicy.h */
+#define OCIRT_MPOL_F_NUMA_BALANCING (1 << 13)
+#define OCIRT_MPOL_F_RELATIVE_NODES (1 << 14)
+#define OCIRT_MPOL_F_STATIC_NODES (1 << 15)
 
 /* The deadline scheduler works in units of 2^10 ns (sched_dl_overflow). */
 #define DL_MIN_RUNTIME_NS 1024
@@ -250,15 +256,17 @@ skip_blanks (const char *s)
 }
 
 /* Walk the list, calling back for each range; the first pass finds the
- * highest cpu (to size the set), the second fills it. */
+ * highest cpu (to size the set), the second fills it. `unit` is "cpu" or
+ * "node": a node list has the same syntax (cpuset(7)), and a node mask the
+ * same layout as a cpu set, an array of longs with bit n for node n. */
 static int
-walk_cpu_list (const char *list, const char *what, cpu_set_t *set, size_t setsize,
-               long *max_cpu, ocirt_error_t *err)
+walk_cpu_list (const char *list, const char *what, const char *unit, cpu_set_t *set,
+               size_t setsize, long *max_cpu, ocirt_error_t *err)
 {
   const char *s = skip_blanks (list);
 
   if (*s == '\0')
-    return make_error (err, 0, "%s: empty cpu list", what);
+    return make_error (err, 0, "%s: empty %s list", what, unit);
   for (;;)
     {
       const char *item = s;
@@ -269,10 +277,11 @@ walk_cpu_list (const char *list, const char *what, cpu_set_t *set, size_t setsiz
           hi = parse_cpu (&s);
         }
       if (lo < 0 || hi < 0)
-        return make_error (err, 0, "%s: invalid cpu list \"%s\" at \"%s\" (expected e.g. "
-                                   "\"0-3,7\", cpus below %d)", what, list, item, CPU_LIST_MAX);
+        return make_error (err, 0, "%s: invalid %s list \"%s\" at \"%s\" (expected e.g. "
+                                   "\"0-3,7\", %ss below %d)", what, unit, list, item, unit,
+                           CPU_LIST_MAX);
       if (hi < lo)
-        return make_error (err, 0, "%s: invalid cpu range \"%.*s\" in \"%s\"", what,
+        return make_error (err, 0, "%s: invalid %s range \"%.*s\" in \"%s\"", what, unit,
                            (int) (s - item), item, list);
       if (hi > *max_cpu)
         *max_cpu = hi;
@@ -282,27 +291,27 @@ walk_cpu_list (const char *list, const char *what, cpu_set_t *set, size_t setsiz
       if (*s == '\0')
         return 0;
       if (*s != ',')
-        return make_error (err, 0, "%s: invalid cpu list \"%s\" at \"%s\"", what, list, s);
+        return make_error (err, 0, "%s: invalid %s list \"%s\" at \"%s\"", what, unit, list, s);
       s = skip_blanks (s + 1);
     }
 }
 
-int
-cpu_list_parse (const char *list, const char *what, cpu_set_t **set, size_t *setsize,
-                ocirt_error_t *err)
+static int
+bit_list_parse (const char *list, const char *what, const char *unit, cpu_set_t **set,
+                size_t *setsize, ocirt_error_t *err)
 {
   long max_cpu = -1;
   cpu_set_t *out;
   size_t size;
 
-  if (walk_cpu_list (list, what, NULL, 0, &max_cpu, err) < 0)
+  if (walk_cpu_list (list, what, unit, NULL, 0, &max_cpu, err) < 0)
     return -1;
   out = CPU_ALLOC ((int) max_cpu + 1);
   if (out == NULL)
     return make_error (err, errno, "%s", what);
   size = CPU_ALLOC_SIZE ((int) max_cpu + 1);
   CPU_ZERO_S (size, out);
-  if (walk_cpu_list (list, what, out, size, &max_cpu, err) < 0)
+  if (walk_cpu_list (list, what, unit, out, size, &max_cpu, err) < 0)
     {
       CPU_FREE (out);
       return -1;
@@ -310,6 +319,107 @@ cpu_list_parse (const char *list, const char *what, cpu_set_t **set, size_t *set
   *set = out;
   *setsize = size;
   return 0;
+}
+
+int
+cpu_list_parse (const char *list, const char *what, cpu_set_t **set, size_t *setsize,
+                ocirt_error_t *err)
+{
+  return bit_list_parse (list, what, "cpu", set, setsize, err);
+}
+
+/* ---- linux.memoryPolicy ----------------------------------------------------- */
+
+enum mpol_nodes
+{
+  NODES_NONE,      /* the kernel refuses any node */
+  NODES_OPTIONAL,  /* MPOL_PREFERRED: none means the local node */
+  NODES_REQUIRED,  /* an empty mask is EINVAL */
+};
+
+static const struct
+{
+  const char *name;
+  int mode;
+  enum mpol_nodes nodes;
+} mpol_modes[] = {
+  { "MPOL_DEFAULT", 0, NODES_NONE },
+  { "MPOL_PREFERRED", 1, NODES_OPTIONAL },
+  { "MPOL_BIND", 2, NODES_REQUIRED },
+  { "MPOL_INTERLEAVE", 3, NODES_REQUIRED },
+  { "MPOL_LOCAL", 4, NODES_NONE },
+  { "MPOL_PREFERRED_MANY", 5, NODES_REQUIRED },
+  { "MPOL_WEIGHTED_INTERLEAVE", 6, NODES_REQUIRED },
+};
+
+static const struct name_value mpol_flags[] = {
+  { "MPOL_F_NUMA_BALANCING", OCIRT_MPOL_F_NUMA_BALANCING },
+  { "MPOL_F_RELATIVE_NODES", OCIRT_MPOL_F_RELATIVE_NODES },
+  { "MPOL_F_STATIC_NODES", OCIRT_MPOL_F_STATIC_NODES },
+};
+
+const char *
+mpol_mode_name (size_t i)
+{
+  return i < N_ELEMENTS (mpol_modes) ? mpol_modes[i].name : NULL;
+}
+
+const char *
+mpol_flag_name (size_t i)
+{
+  return i < N_ELEMENTS (mpol_flags) ? mpol_flags[i].name : NULL;
+}
+
+int
+memory_policy_from_config (const struct oci_memory_policy *m, struct memory_policy *out,
+                           ocirt_error_t *err)
+{
+  size_t i;
+  const char *nodes = m->nodes != NULL && m->nodes[0] != '\0' ? m->nodes : NULL;
+
+  memset (out, 0, sizeof *out);
+  if (m->mode == NULL || m->mode[0] == '\0')
+    return make_error (err, 0, "linux.memoryPolicy.mode: missing required property");
+  for (i = 0; i < N_ELEMENTS (mpol_modes) && strcmp (mpol_modes[i].name, m->mode) != 0; i++)
+    ;
+  if (i == N_ELEMENTS (mpol_modes))
+    return make_error (err, 0, "linux.memoryPolicy.mode: unknown mode \"%s\" (MPOL_DEFAULT, "
+                               "MPOL_BIND, MPOL_INTERLEAVE, MPOL_WEIGHTED_INTERLEAVE, "
+                               "MPOL_PREFERRED, MPOL_PREFERRED_MANY or MPOL_LOCAL)", m->mode);
+  out->mode = mpol_modes[i].mode;
+  /* What set_mempolicy(2) would refuse with a bare EINVAL is said here,
+   * with the field. */
+  if (nodes && mpol_modes[i].nodes == NODES_NONE)
+    return make_error (err, 0, "linux.memoryPolicy.nodes: %s takes no nodes, got \"%s\"",
+                       m->mode, nodes);
+  if (!nodes && mpol_modes[i].nodes == NODES_REQUIRED)
+    return make_error (err, 0, "linux.memoryPolicy.nodes: %s needs at least one node",
+                       m->mode);
+  for (size_t f = 0; f < m->n_flags; f++)
+    {
+      long v = lookup (mpol_flags, N_ELEMENTS (mpol_flags), m->flags[f], -1);
+      if (v < 0)
+        return make_error (err, 0, "linux.memoryPolicy.flags[%zu]: unknown flag \"%s\" "
+                                   "(MPOL_F_NUMA_BALANCING, MPOL_F_RELATIVE_NODES or "
+                                   "MPOL_F_STATIC_NODES)", f, m->flags[f]);
+      out->flags |= (int) v;
+    }
+  if ((out->flags & OCIRT_MPOL_F_RELATIVE_NODES) && (out->flags & OCIRT_MPOL_F_STATIC_NODES))
+    return make_error (err, 0, "linux.memoryPolicy.flags: MPOL_F_RELATIVE_NODES and "
+                               "MPOL_F_STATIC_NODES exclude each other");
+  if (nodes
+      && bit_list_parse (nodes, "linux.memoryPolicy.nodes", "node", &out->mask, &out->mask_size,
+                         err) < 0)
+    return -1;
+  return 0;
+}
+
+void
+memory_policy_release (struct memory_policy *mp)
+{
+  if (mp->mask)
+    CPU_FREE (mp->mask);
+  mp->mask = NULL;
 }
 
 static bool
@@ -332,6 +442,14 @@ scheduling_validate (const struct oci_process *p, const struct oci_linux *lx,
     return -1;
   if (lx && lx->personality && personality_from_config (lx->personality, &persona, err) < 0)
     return -1;
+  if (lx && lx->memory_policy)
+    {
+      struct memory_policy mp;
+      int r = memory_policy_from_config (lx->memory_policy, &mp, err);
+      memory_policy_release (&mp);
+      if (r < 0)
+        return -1;
+    }
   const struct
   {
     const char *list, *what;
@@ -407,6 +525,38 @@ personality_apply (const struct oci_personality *pp, ocirt_error_t *err)
   if (personality (persona) < 0)
     return make_error (err, errno, "linux.personality: personality %s", pp->domain);
   return 0;
+}
+
+int
+memory_policy_apply (const struct oci_memory_policy *m, ocirt_error_t *err)
+{
+  struct memory_policy mp;
+  unsigned long maxnode;
+  int ret = 0;
+
+  if (m == NULL)
+    return 0;
+  if (memory_policy_from_config (m, &mp, err) < 0)
+    {
+      memory_policy_release (&mp);
+      return -1;
+    }
+  /* The kernel reads maxnode - 1 bits of the mask (get_nodes). */
+  maxnode = mp.mask ? mp.mask_size * 8 + 1 : 0;
+  if (syscall (SYS_set_mempolicy, mp.mode | mp.flags, mp.mask, maxnode) < 0)
+    {
+      int e = errno;
+      const char *hint = e == EINVAL ? " (each node must exist, have memory and be in the "
+                                       "container's cpuset.mems, and this kernel must know the "
+                                       "mode and flags)"
+                         : e == ENOSYS ? " (this kernel is built without NUMA support)"
+                                       : "";
+      ret = make_error (err, e, "linux.memoryPolicy: set_mempolicy %s%s%s%s%s", m->mode,
+                        mp.mask ? " nodes \"" : "", mp.mask ? m->nodes : "", mp.mask ? "\"" : "",
+                        hint);
+    }
+  memory_policy_release (&mp);
+  return ret;
 }
 
 int

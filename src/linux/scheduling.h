@@ -1,11 +1,11 @@
 /* scheduling.h - process.scheduler, process.ioPriority,
- * process.execCPUAffinity and linux.personality.
+ * process.execCPUAffinity, linux.personality and linux.memoryPolicy.
  *
  * Owns: the names of scheduling policies, scheduler flags, i/o priority
  * classes and personality domains (one table each, in scheduling.c), the
- * parsing of cpu lists ("0-3,7"), and the syscalls that install them into
- * the calling process: sched_setattr(2), ioprio_set(2), sched_setaffinity(2)
- * and personality(2).
+ * parsing of cpu and node lists ("0-3,7"), and the syscalls that install
+ * them into the calling process: sched_setattr(2), ioprio_set(2),
+ * sched_setaffinity(2), personality(2) and set_mempolicy(2).
  *
  * It never decides when: the container init calls it (see the integration
  * notes in each function). It never changes uids or capabilities and never
@@ -90,6 +90,29 @@ int personality_from_config (const struct oci_personality *pp, unsigned long *pe
 int cpu_list_parse (const char *list, const char *what, cpu_set_t **set, size_t *setsize,
                     ocirt_error_t *err);
 
+/* linux.memoryPolicy as the arguments of set_mempolicy(2): mode (the
+ * MPOL_* value), flags (MPOL_F_*) and a node mask of mask_size bytes
+ * (NULL when no nodes are given). Beyond the names it refuses what the
+ * kernel would refuse with a bare EINVAL whatever the host: nodes for
+ * MPOL_DEFAULT and MPOL_LOCAL, none for the modes that need some,
+ * MPOL_F_RELATIVE_NODES with MPOL_F_STATIC_NODES, and a bad node list.
+ * Release *out with memory_policy_release, whether it succeeded or not. */
+struct memory_policy
+{
+  int mode;
+  int flags;
+  cpu_set_t *mask;
+  size_t mask_size;
+};
+int memory_policy_from_config (const struct oci_memory_policy *m, struct memory_policy *out,
+                               ocirt_error_t *err);
+void memory_policy_release (struct memory_policy *mp);
+
+/* The i-th name of a mode and of a flag of linux.memoryPolicy, NULL past
+ * the last: for `features`, from the same table as the parser. */
+const char *mpol_mode_name (size_t i);
+const char *mpol_flag_name (size_t i);
+
 /* All of the above for one config, with no syscall: for the runtime to call
  * before it clones the container init, so that a bad value fails `create`
  * with nothing to undo. `lx` may be NULL. */
@@ -108,6 +131,13 @@ int scheduling_apply (const struct oci_process *p, ocirt_error_t *err);
 /* linux.personality, when pp != NULL. The domain survives execve; call it
  * in the container init before exec. */
 int personality_apply (const struct oci_personality *pp, ocirt_error_t *err);
+
+/* linux.memoryPolicy, when m != NULL: set_mempolicy(2) for the calling
+ * process, whose children and execve keep it. Call it in every process
+ * that enters the container (the init and each exec: the policy is the
+ * container's), after it has joined the container's cgroup, whose
+ * cpuset.mems bounds the nodes. */
+int memory_policy_apply (const struct oci_memory_policy *m, ocirt_error_t *err);
 
 /* sched_setaffinity(0) to the cpus of `cpulist` (NULL or "" does nothing,
  * as runtime-spec asks for an empty "final"). Errors name

@@ -323,7 +323,8 @@ finish_process (const struct init_args *a, char **path, ocirt_error_t *err)
   if (a->proc_fd >= 0)
     close (a->proc_fd);
   if (scheduling_apply (p, err) < 0
-      || personality_apply (a->cfg->linux_ ? a->cfg->linux_->personality : NULL, err) < 0)
+      || personality_apply (a->cfg->linux_ ? a->cfg->linux_->personality : NULL, err) < 0
+      || memory_policy_apply (a->cfg->linux_ ? a->cfg->linux_->memory_policy : NULL, err) < 0)
     return -1;
   if (process_close_leaked_fds (a->preserve_fds, err) < 0)
     return -1;

@@ -40,8 +40,11 @@ config_schema() {
 	run make -C "$t" ocirt
 	assert_success
 	assert_output --partial "src/cli/main.c"
+	assert_output --partial "oci/features.c"
 	run "$t/ocirt" --version
 	assert_line --index 1 "commit: $(git -C "$t" rev-parse --short HEAD)"
+	run "$t/ocirt" features
+	assert_output --partial "\"org.ocirt.commit\": \"$(git -C "$t" rev-parse --short HEAD)\""
 	run make -C "$t" ocirt
 	assert_success
 	refute_output --partial "cc "

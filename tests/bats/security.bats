@@ -500,3 +500,72 @@ with_seccomp() {
 	assert_failure
 	assert_output --partial "process.scheduler.policy: SCHED_ISO is not implemented"
 }
+
+# ---- linux.memoryPolicy (runtime-spec 1.3) ---------------------------------------
+
+# need_memory_policy - skip unless the runtime under test lists
+# linux.memoryPolicy in its features (runc 1.1 does not know it) and the
+# kernel has NUMA (node0 exists).
+need_memory_policy() {
+	ocirt features | jq -e '.linux.memoryPolicy.modes | index("MPOL_BIND")' >/dev/null ||
+		skip "$RUNTIME_NAME does not implement linux.memoryPolicy"
+	[[ -d /sys/devices/system/node/node0 ]] || skip "this kernel has no NUMA support"
+}
+
+# The policy field of /proc/self/numa_maps shows the task's policy for a
+# mapping that has none of its own: "bind:0", "interleave=static:0", ...
+@test "linux.memoryPolicy is the policy of the init, of what it runs, and of an exec'd process" {
+	need_memory_policy
+	make_bundle -- sh -c 'head -1 /proc/self/numa_maps | cut -d" " -f2; sleep 100'
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_INTERLEAVE", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES"]}'
+	create_container
+	ocirt start "$CTR_ID"
+	wait_for_status "$CTR_ID" running
+	pid=$(state_field "$CTR_ID" pid)
+	run awk 'NR == 1 { print $2 }' "/proc/$pid/numa_maps"
+	assert_output "interleave=static:0"
+	run ocirt exec "$CTR_ID" sh -c 'head -1 /proc/self/numa_maps | cut -d" " -f2'
+	assert_success
+	assert_output "interleave=static:0"
+}
+
+@test "linux.memoryPolicy MPOL_BIND, MPOL_LOCAL, MPOL_PREFERRED without nodes and MPOL_DEFAULT reach the kernel as numa_maps reports them" {
+	need_memory_policy
+	for case in 'MPOL_BIND|"0"|bind:0' 'MPOL_LOCAL|null|local' 'MPOL_PREFERRED|null|local' 'MPOL_DEFAULT|null|default'; do
+		IFS='|' read -r mode nodes want <<<"$case"
+		make_bundle -- sh -c 'head -1 /proc/self/numa_maps | cut -d" " -f2'
+		update_config ".linux.memoryPolicy = {\"mode\": \"$mode\"} | if $nodes then .linux.memoryPolicy.nodes = $nodes else . end"
+		run_container
+		assert_success
+		assert_output "$want"
+	done
+}
+
+@test "a memory node the host does not have fails create, naming the field and the nodes, and leaves nothing" {
+	need_memory_policy
+	make_bundle -- true
+	update_config '.linux.memoryPolicy = {"mode": "MPOL_BIND", "nodes": "1000"}'
+	try create --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --partial 'linux.memoryPolicy: set_mempolicy MPOL_BIND nodes "1000"'
+	run ocirt list -q
+	refute_output --partial "$CTR_ID"
+}
+
+@test "a memory policy the kernel would refuse with a bare EINVAL is refused before the container exists" {
+	need_memory_policy
+	make_bundle -- true
+	for case in '{"mode": "MPOL_BIND"}|MPOL_BIND needs at least one node' \
+		'{"mode": "MPOL_LOCAL", "nodes": "0"}|MPOL_LOCAL takes no nodes' \
+		'{"mode": "MPOL_NOPE"}|unknown mode "MPOL_NOPE"' \
+		'{"mode": "MPOL_BIND", "nodes": "0", "flags": ["MPOL_F_STATIC_NODES", "MPOL_F_RELATIVE_NODES"]}|exclude each other'; do
+		IFS='|' read -r policy want <<<"$case"
+		update_config ".linux.memoryPolicy = $policy"
+		try create --bundle "$BUNDLE" "$CTR_ID"
+		assert_failure
+		assert_output --partial "linux.memoryPolicy"
+		assert_output --partial "$want"
+		run ocirt list -q
+		refute_output --partial "$CTR_ID"
+	done
+}

@@ -571,8 +571,6 @@ unsupported_fields_are_refused (void **state)
   } cases[] = {
     { "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"intelRdt\": {\"closID\": \"g\"}}",
       "config.json: .linux.intelRdt: intel rdt is not supported yet" },
-    { "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"memoryPolicy\": {\"mode\": \"MPOL_BIND\"}}",
-      "config.json: .linux.memoryPolicy: memory policies are not supported yet" },
     { "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"netDevices\": {\"eth0\": {}}}",
       "config.json: .linux.netDevices: network devices are not supported yet" },
     { "\"mounts\": [{\"destination\": \"/a\"}, {\"destination\": \"/b\", \"uidMappings\": [{\"containerID\": 0, "

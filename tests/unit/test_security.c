@@ -404,6 +404,73 @@ cpu_lists_parse_like_cpuset (void **state)
     }
 }
 
+static void
+memory_policy_maps_to_set_mempolicy_arguments (void **state)
+{
+  static const struct
+  {
+    const char *mode, *nodes;
+    const char *flags[3];
+    int want_mode, want_flags;
+    int nodes_set[4];     /* the nodes expected in the mask, ending in -1 */
+    const char *error;    /* non-NULL: refused, with this in the message */
+  } cases[] = {
+    { "MPOL_DEFAULT", NULL, { NULL }, 0, 0, { -1 }, NULL },
+    { "MPOL_PREFERRED", NULL, { NULL }, 1, 0, { -1 }, NULL },
+    { "MPOL_PREFERRED", "3", { "MPOL_F_RELATIVE_NODES" }, 1, 1 << 14, { 3, -1 }, NULL },
+    { "MPOL_BIND", "0-1,5", { "MPOL_F_NUMA_BALANCING" }, 2, 1 << 13, { 0, 1, 5, -1 }, NULL },
+    { "MPOL_INTERLEAVE", "2", { "MPOL_F_STATIC_NODES" }, 3, 1 << 15, { 2, -1 }, NULL },
+    { "MPOL_LOCAL", "", { NULL }, 4, 0, { -1 }, NULL },
+    { "MPOL_PREFERRED_MANY", "0,1", { NULL }, 5, 0, { 0, 1, -1 }, NULL },
+    { "MPOL_WEIGHTED_INTERLEAVE", "0", { NULL }, 6, 0, { 0, -1 }, NULL },
+    { NULL, NULL, { NULL }, 0, 0, { -1 }, "linux.memoryPolicy.mode: missing required property" },
+    { "MPOL_BOGUS", NULL, { NULL }, 0, 0, { -1 }, "linux.memoryPolicy.mode: unknown mode \"MPOL_BOGUS\"" },
+    { "MPOL_BIND", NULL, { NULL }, 0, 0, { -1 }, "linux.memoryPolicy.nodes: MPOL_BIND needs at least one node" },
+    { "MPOL_INTERLEAVE", "", { NULL }, 0, 0, { -1 }, "MPOL_INTERLEAVE needs at least one node" },
+    { "MPOL_DEFAULT", "0", { NULL }, 0, 0, { -1 }, "linux.memoryPolicy.nodes: MPOL_DEFAULT takes no nodes" },
+    { "MPOL_LOCAL", "1", { NULL }, 0, 0, { -1 }, "MPOL_LOCAL takes no nodes" },
+    { "MPOL_BIND", "0", { "MPOL_F_STATIC_NODES", "MPOL_F_RELATIVE_NODES" }, 0, 0, { -1 },
+      "linux.memoryPolicy.flags: MPOL_F_RELATIVE_NODES and MPOL_F_STATIC_NODES exclude each other" },
+    { "MPOL_BIND", "0", { "MPOL_F_NUMA_BALANCING", "MPOL_F_BOGUS" }, 0, 0, { -1 },
+      "linux.memoryPolicy.flags[1]: unknown flag \"MPOL_F_BOGUS\"" },
+    { "MPOL_BIND", "0-", { NULL }, 0, 0, { -1 }, "linux.memoryPolicy.nodes: invalid node list \"0-\"" },
+    { "MPOL_BIND", "3-1", { NULL }, 0, 0, { -1 }, "linux.memoryPolicy.nodes: invalid node range" },
+  };
+  (void) state;
+  for (size_t i = 0; i < N (cases); i++)
+    {
+      cleanup_error ocirt_error_t err = NULL;
+      struct oci_memory_policy m = { .mode = (char *) cases[i].mode, .nodes = (char *) cases[i].nodes,
+                                     .flags = (char **) cases[i].flags };
+      struct memory_policy mp;
+
+      while (m.n_flags < 3 && cases[i].flags[m.n_flags])
+        m.n_flags++;
+      int ret = memory_policy_from_config (&m, &mp, &err);
+      if (cases[i].error)
+        {
+          if (ret == 0)
+            fail_msg ("case %zu (%s \"%s\") should be refused", i, cases[i].mode, cases[i].nodes);
+          if (strstr (err->message, cases[i].error) == NULL)
+            fail_msg ("case %zu: \"%s\" lacks \"%s\"", i, err->message, cases[i].error);
+          memory_policy_release (&mp);
+          continue;
+        }
+      if (ret != 0)
+        fail_msg ("case %zu: %s", i, err->message);
+      assert_int_equal (mp.mode, cases[i].want_mode);
+      assert_int_equal (mp.flags, cases[i].want_flags);
+      int n = 0;
+      for (; cases[i].nodes_set[n] >= 0; n++)
+        assert_true (CPU_ISSET_S ((size_t) cases[i].nodes_set[n], mp.mask_size, mp.mask));
+      if (n == 0)
+        assert_null (mp.mask);
+      else
+        assert_int_equal (CPU_COUNT_S (mp.mask_size, mp.mask), n);
+      memory_policy_release (&mp);
+    }
+}
+
 /* In a child: the calls land in the kernel as configured. */
 static void
 scheduling_apply_sets_the_calling_process (void **state)
@@ -560,7 +627,10 @@ features_json_states_what_ocirt_implements (void **state)
   assert_true (YAJL_IS_FALSE (get (v, "linux", "netDevices", "enabled")));
   const char *idmap[] = { "linux", "mountExtensions", "idmap", "enabled", NULL };
   assert_true (YAJL_IS_FALSE (yajl_tree_get (v, idmap, yajl_t_any)));
-  assert_null (get (v, "linux", "memoryPolicy", NULL));
+  /* The spec's whole list, from the table the parser uses. */
+  assert_non_null (strv_has (get (v, "linux", "memoryPolicy", "modes"), "MPOL_WEIGHTED_INTERLEAVE"));
+  assert_non_null (strv_has (get (v, "linux", "memoryPolicy", "modes"), "MPOL_LOCAL"));
+  assert_non_null (strv_has (get (v, "linux", "memoryPolicy", "flags"), "MPOL_F_STATIC_NODES"));
 
   const char *libseccomp[] = { "annotations", "io.github.seccomp.libseccomp.version", NULL };
   yajl_val ver = yajl_tree_get (v, libseccomp, yajl_t_string);
@@ -584,6 +654,7 @@ main (void)
     cmocka_unit_test (scheduler_attr_carries_every_field),
     cmocka_unit_test (io_priority_and_personality_are_checked),
     cmocka_unit_test (cpu_lists_parse_like_cpuset),
+    cmocka_unit_test (memory_policy_maps_to_set_mempolicy_arguments),
     cmocka_unit_test (scheduling_apply_sets_the_calling_process),
     cmocka_unit_test (scheduling_errors_name_the_field),
     cmocka_unit_test (features_json_states_what_ocirt_implements),

@@ -43,6 +43,8 @@ t0=$(date +%s.%N)
 say() { echo "sysvmcheck: $*" >&2; }
 fail() { echo "sysvmcheck: ERROR: $*" >&2; echo "sysvmcheck: 0 passed, 1 failed"; exit 1; }
 elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+# shellcheck source=tests/vm/tally.sh
+. "$here/tally.sh"
 
 if [[ ${OCIRT_TEST_RUNTIME:-} != runc ]]; then
 	rt=${OCIRT_TEST_RUNTIME:-./ocirt}
@@ -87,22 +89,7 @@ if grep -q '^SKIP sysvm:' "$out"; then
 	echo "$(grep '^SKIP sysvm:' "$out" | sed 's/^SKIP sysvm:/SKIP sysvmcheck:/')"
 	exit 0
 fi
-p=$(grep -cE '^ok [0-9]+' "$out")
-s=$(grep -cE '^ok [0-9]+ .*# skip' "$out")
-f=$(grep -cE '^not ok [0-9]+' "$out")
-p=$((p - s))
 say "done in $(elapsed)s (VM exit $st)"
-if ((st >= 124 && st <= 126)); then
-	say "ERROR: the VM run failed (status $st, see sysvm: lines above)"
-	f=$((f + 1))
-elif ((st != 0 && f == 0)); then
-	say "ERROR: bats exited $st without a failing test"
-	f=$((f + 1))
-elif ((p + s + f == 0)); then
-	say "ERROR: no test ran in the VM"
-	f=$((f + 1))
-fi
-echo "sysvmcheck: $p passed, $f failed$( ((s)) && echo ", $s skipped")"
-((f == 0))
+tap_summary sysvmcheck "$out" "$st" sysvm
 exit
 }

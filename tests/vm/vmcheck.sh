@@ -41,6 +41,8 @@ t0=$(date +%s.%N)
 say() { echo "vmcheck: $*" >&2; }
 fail() { echo "vmcheck: ERROR: $*" >&2; echo "vmcheck: 0 passed, 1 failed"; exit 1; }
 elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+# shellcheck source=tests/vm/tally.sh
+. "$here/tally.sh"
 
 # QEMU: the only reason to skip is that it cannot be installed at all.
 if ! command -v qemu-system-x86_64 >/dev/null; then
@@ -185,22 +187,5 @@ st=0
 	--bin "$ocirt" --dir "$stage:$repo" "${bins[@]}" "${mods[@]}" "${extra[@]}" \
 	--cmd "$cmd" | tee "$out" || st=${PIPESTATUS[0]}
 
-p=$(grep -cE '^ok [0-9]+' "$out")
-s=$(grep -cE '^ok [0-9]+ .*# skip' "$out")
-f=$(grep -cE '^not ok [0-9]+' "$out")
-p=$((p - s))
 say "done in $(elapsed)s (VM exit $st)"
-if ((st >= 124 && st <= 126)); then
-	say "ERROR: the VM run failed (status $st, see run-vm: lines above)"
-	f=$((f + 1))
-elif ((st != 0 && f == 0)); then
-	say "ERROR: bats exited $st without a failing test"
-	f=$((f + 1))
-elif ((p + s + f == 0)); then
-	say "ERROR: no test ran in the VM"
-	f=$((f + 1))
-fi
-summary="$p passed, $f failed"
-((s)) && summary+=", $s skipped"
-echo "vmcheck: $summary"
-((f == 0))
+tap_summary vmcheck "$out" "$st" run-vm
