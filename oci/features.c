@@ -14,8 +14,8 @@
  *    own systemd (cgroup v2 only, as runc);
  *  - apparmor, selinux: true, as runc lists them: src/linux/lsm.c applies
  *    both (whether this host has them is for `ocirt check`);
- *  - intelRdt, idmapped mounts and netDevices: false, because validate.c
- *    refuses them;
+ *  - mountExtensions.idmap: true (bind mounts, mounts.c);
+ *  - intelRdt and netDevices: false, because validate.c refuses them;
  *  - linux.memoryPolicy: the modes and flags scheduling.c parses (the spec's
  *    whole list; the host's kernel may still refuse the newer ones).
  * potentiallyUnsafeConfigAnnotations is left out, since no annotation of
@@ -157,7 +157,7 @@ gen_linux (yajl_gen g)
          && gen_enabled (g, "selinux", true)
          && gen_enabled (g, "intelRdt", false)
          && gen_open (g, "mountExtensions")
-         && gen_enabled (g, "idmap", false)
+         && gen_enabled (g, "idmap", true)
          && gen_close (g)
          && gen_enabled (g, "netDevices", false)
          && gen_open (g, "memoryPolicy")

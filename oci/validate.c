@@ -135,6 +135,36 @@ check_mappings (const struct oci_id_mapping *m, size_t n, const char *where,
   return 0;
 }
 
+static bool
+has_option (const struct oci_mount *m, const char *a, const char *b)
+{
+  for (size_t j = 0; j < m->n_options; j++)
+    if (strcmp (m->options[j], a) == 0 || (b && strcmp (m->options[j], b) == 0))
+      return true;
+  return false;
+}
+
+/* An idmap ("idmap", "ridmap" or mappings) is set with
+ * mount_setattr(MOUNT_ATTR_IDMAP) on a detached clone of a bind source, so
+ * only a bind mount can have one (as runc); without mappings of its own it
+ * takes the container's user namespace, which must then exist. */
+static int
+check_idmapped_mount (const struct oci_config *cfg, size_t i, const char *file, ocirt_error_t *err)
+{
+  const struct oci_mount *m = &cfg->mounts[i];
+  bool mappings = m->n_uid_mappings || m->n_gid_mappings;
+
+  if (!mappings && !has_option (m, "idmap", "ridmap"))
+    return 0;
+  if (!(m->type && strcmp (m->type, "bind") == 0) && !has_option (m, "bind", "rbind"))
+    return fail (err, file, ".mounts[%zu]: idmapped mounts are supported for bind mounts only "
+                 "(type \"%s\" has no bind or rbind option)", i, m->type ? m->type : "");
+  if (!mappings && !oci_config_namespace (cfg, OCI_NS_USER))
+    return fail (err, file, ".mounts[%zu]: idmap without uidMappings and gidMappings takes the "
+                 "container's user mappings, but the container has no user namespace", i);
+  return 0;
+}
+
 static int
 check_mounts (const struct oci_config *cfg, const char *file, ocirt_error_t *err)
 {
@@ -163,6 +193,8 @@ check_mounts (const struct oci_config *cfg, const char *file, ocirt_error_t *err
       if ((m->n_uid_mappings == 0) != (m->n_gid_mappings == 0))
         return fail (err, file, ".mounts[%zu]: uidMappings and gidMappings must be given together",
                      i);
+      if (check_idmapped_mount (cfg, i, file, err) < 0)
+        return -1;
     }
   return 0;
 }
@@ -403,22 +435,6 @@ has_net_devices (const struct oci_config *c)
   return c->linux_ && c->linux_->n_net_devices ? 0 : -1;
 }
 
-static long
-has_idmapped_mount (const struct oci_config *c)
-{
-  for (size_t i = 0; i < c->n_mounts; i++)
-    {
-      const struct oci_mount *m = &c->mounts[i];
-      if (m->n_uid_mappings || m->n_gid_mappings)
-        return (long) i;
-      /* "idmap" without mappings asks for the container's own mapping. */
-      for (size_t j = 0; j < m->n_options; j++)
-        if (strcmp (m->options[j], "idmap") == 0 || strcmp (m->options[j], "ridmap") == 0)
-          return (long) i;
-    }
-  return -1;
-}
-
 /* A "[]" in the path is replaced by the index the predicate returns. */
 static const struct
 {
@@ -428,7 +444,6 @@ static const struct
 } unsupported[] = {
   { ".linux.intelRdt", has_intel_rdt, "intel rdt is not supported yet" },
   { ".linux.netDevices", has_net_devices, "network devices are not supported yet" },
-  { ".mounts[]", has_idmapped_mount, "idmapped mounts are not supported yet" },
 };
 
 static int

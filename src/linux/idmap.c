@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -334,4 +336,61 @@ idmap_write (pid_t pid, const struct oci_linux *lx, int proc_fd, ocirt_error_t *
   if (write_kind (&u, pid, lx->uid_mappings, lx->n_uid_mappings, proc_fd, err) < 0)
     return -1;
   return write_kind (&g, pid, lx->gid_mappings, lx->n_gid_mappings, proc_fd, err);
+}
+
+/* The throwaway process of idmap_new_userns: born in its own user
+ * namespace (clone with CLONE_NEWUSER and no stack: fork's semantics), it
+ * waits for the pipe to close and exits. It runs no libc code that fork's
+ * handlers would have prepared. */
+static pid_t
+spawn_userns_holder (const int hold[2])
+{
+  pid_t pid = (pid_t) syscall (SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0);
+  if (pid == 0)
+    {
+      char c;
+      /* Its copy of the write end would keep the pipe open for ever. */
+      close (hold[1]);
+      while (read (hold[0], &c, 1) < 0 && errno == EINTR)
+        ;
+      _exit (0);
+    }
+  return pid;
+}
+
+int
+idmap_new_userns (const char *field, const struct oci_id_mapping *uid, size_t n_uid,
+                  const struct oci_id_mapping *gid, size_t n_gid, int proc_fd, ocirt_error_t *err)
+{
+  char uid_field[128], gid_field[128], rel[64];
+  int hold[2], fd = -1, ret = 0;
+
+  snprintf (uid_field, sizeof uid_field, "%s.uidMappings", field);
+  snprintf (gid_field, sizeof gid_field, "%s.gidMappings", field);
+  const struct idmap_kind ku = { uid_field, "uid_map", NULL, NULL, 0 };
+  const struct idmap_kind kg = { gid_field, "gid_map", NULL, NULL, 0 };
+
+  if (pipe2 (hold, O_CLOEXEC) < 0)
+    return make_error (err, errno, "%s: idmap: pipe", field);
+  pid_t pid = spawn_userns_holder (hold);
+  close (hold[0]);
+  if (pid < 0)
+    {
+      close (hold[1]);
+      return make_error (err, errno, "%s: idmap: clone a user namespace", field);
+    }
+  if (write_directly (&ku, pid, uid, n_uid, proc_fd, err) < 0
+      || write_directly (&kg, pid, gid, n_gid, proc_fd, err) < 0)
+    ret = -1;
+  else
+    {
+      snprintf (rel, sizeof rel, "%d/ns/user", (int) pid);
+      fd = openat (proc_fd, rel, O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        ret = make_error (err, errno, "%s: idmap: open /proc/%s", field, rel);
+    }
+  close (hold[1]);
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  return ret < 0 ? -1 : fd;
 }

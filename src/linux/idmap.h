@@ -50,6 +50,14 @@ int idmap_check (const struct oci_linux *lx, ocirt_error_t *err);
  * proc_fd (procfs_open) when it writes them itself. */
 int idmap_write (pid_t pid, const struct oci_linux *lx, int proc_fd, ocirt_error_t *err);
 
+/* Root on the host: a user namespace with these maps and no process left
+ * in it, as an fd (/proc/<pid>/ns/user of a throwaway child), for
+ * mount_setattr(MOUNT_ATTR_IDMAP). `field` names the mount in errors
+ * ("mounts[2]"). Returns the fd, or -1. */
+int idmap_new_userns (const char *field, const struct oci_id_mapping *uid, size_t n_uid,
+                      const struct oci_id_mapping *gid, size_t n_gid, int proc_fd,
+                      ocirt_error_t *err);
+
 /* For the unit test: whether [host, host+size) lies inside a range that
  * the subid file text `subids` grants to the user `name` or uid `uid`. */
 bool idmap_subids_allow (const char *subids, const char *name, uid_t uid, unsigned host,

@@ -65,7 +65,7 @@ enum opt_kind
   OPT_REC_ATIME,  /* mount_setattr: replace the atime mode */
   OPT_IGNORE,     /* "defaults" */
   OPT_COPYUP,     /* "tmpcopyup": fill a new tmpfs with what it covers */
-  OPT_REFUSE,     /* known but not implemented: refused, never ignored */
+  OPT_IDMAP,      /* "idmap", "ridmap": see mounts_open_bind_source */
 };
 
 struct mount_option
@@ -84,7 +84,7 @@ static const struct mount_option mount_options[] = {
   { "diratime", OPT_CLEAR, MS_NODIRATIME },
   { "dirsync", OPT_SET, MS_DIRSYNC },
   { "exec", OPT_CLEAR, MS_NOEXEC },
-  { "idmap", OPT_REFUSE, 0 },
+  { "idmap", OPT_IDMAP, 0 },
   { "iversion", OPT_SET, MS_I_VERSION },
   { "lazytime", OPT_SET, MS_LAZYTIME },
   { "loud", OPT_CLEAR, MS_SILENT },
@@ -108,7 +108,7 @@ static const struct mount_option mount_options[] = {
   { "relatime", OPT_SET, MS_RELATIME },
   { "remount", OPT_SET, MS_REMOUNT },
   { "rexec", OPT_REC_CLEAR, MOUNT_ATTR_NOEXEC },
-  { "ridmap", OPT_REFUSE, 0 },
+  { "ridmap", OPT_IDMAP, 1 },
   { "rnoatime", OPT_REC_ATIME, MOUNT_ATTR_NOATIME },
   { "rnodev", OPT_REC_SET, MOUNT_ATTR_NODEV },
   { "rnodiratime", OPT_REC_SET, MOUNT_ATTR_NODIRATIME },
@@ -161,6 +161,7 @@ struct mount_opts
   struct mount_attr rec;      /* rro, rnosuid...: mount_setattr(AT_RECURSIVE) */
   char *data;                 /* filesystem words, comma-joined; owned */
   bool copy_up;               /* tmpcopyup */
+  bool idmap, idmap_rec;      /* idmap, ridmap (or mappings alone: idmap) */
 };
 
 static int
@@ -210,12 +211,15 @@ parse_mount_options (const struct oci_mount *m, struct mount_opts *o, ocirt_erro
         case OPT_COPYUP:
           o->copy_up = true;
           break;
-        case OPT_REFUSE:
-          return make_error (err, ENOTSUP, "mount \"%s\": option \"%s\"", m->destination, w);
+        case OPT_IDMAP:
+          o->idmap = true;
+          o->idmap_rec |= opt->value != 0;
+          break;
         }
     }
-  if (m->n_uid_mappings || m->n_gid_mappings)
-    return make_error (err, ENOTSUP, "mount \"%s\": uidMappings/gidMappings", m->destination);
+  /* runtime-spec: mappings SHOULD come with idmap or ridmap; alone, they
+   * are a plain idmap. */
+  o->idmap |= m->n_uid_mappings || m->n_gid_mappings;
   if (data_len)
     {
       char *p = o->data = malloc (data_len);
@@ -687,8 +691,39 @@ fallback_bind_source (const char *type)
   return NULL;
 }
 
+bool
+mounts_is_idmapped (const struct oci_mount *m)
+{
+  if (m->n_uid_mappings || m->n_gid_mappings)
+    return true;
+  for (size_t i = 0; i < m->n_options; i++)
+    {
+      const struct mount_option *opt = find_option (m->options[i]);
+      if (opt && opt->kind == OPT_IDMAP)
+        return true;
+    }
+  return false;
+}
+
+/* MOUNT_ATTR_IDMAP on the detached clone: the ids of its files are seen
+ * through userns_fd's maps. Only a mount that is not attached yet may get
+ * one, which is why it is done here and not in the init. */
+static int
+idmap_tree (const struct oci_mount *m, int fd, int userns_fd, bool recursive, ocirt_error_t *err)
+{
+  struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t) userns_fd };
+
+  if (mount_setattr (fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof a) == 0)
+    return 0;
+  return make_error (err, errno, "mount \"%s\": idmap the source \"%s\"%s", m->destination,
+                     m->source, errno == EINVAL ? " (its filesystem must support idmapped "
+                                                  "mounts, and each mount of an rbind too "
+                                                  "with ridmap)" : "");
+}
+
 int
-mounts_open_bind_source (const struct oci_mount *m, int bundle_fd, int *out, ocirt_error_t *err)
+mounts_open_bind_source (const struct oci_mount *m, int bundle_fd, int userns_fd, int *out,
+                         ocirt_error_t *err)
 {
   struct mount_opts o;
   cleanup_close int fd = -1;
@@ -711,6 +746,8 @@ mounts_open_bind_source (const struct oci_mount *m, int bundle_fd, int *out, oci
    * stays private). */
   if (mount_setattr (fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &slave, sizeof slave) < 0)
     return make_error (err, errno, "mount \"%s\": source \"%s\": make it a slave", m->destination, m->source);
+  if (userns_fd >= 0 && idmap_tree (m, fd, userns_fd, o.idmap_rec, err) < 0)
+    return -1;
   *out = steal_fd (&fd);
   return 0;
 }
@@ -738,6 +775,11 @@ mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, int src_fd, ocirt
     return make_error (err, errno, "mount destination \"%s\"", m->destination);
 
   bind = (o.flags & MS_BIND) || (type && strcmp (type, "bind") == 0);
+  /* The idmap is set on the clone the runtime made: a bind by path here
+   * would silently drop it. */
+  if (o.idmap && (!bind || src_fd < 0))
+    return make_error (err, EINVAL, "mount \"%s\": an idmapped mount must be a bind mount of a "
+                       "source the runtime opened", m->destination);
   if (bind)
     {
       struct stat st;

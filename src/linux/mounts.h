@@ -40,8 +40,13 @@ int mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, int src_fd, o
 
 /* Runtime side, before the init exists: *out gets a detached clone
  * (open_tree) of the source of a bind mount (relative to bundle_fd), or
- * -1 for any other mount. */
-int mounts_open_bind_source (const struct oci_mount *m, int bundle_fd, int *out, ocirt_error_t *err);
+ * -1 for any other mount. With userns_fd >= 0 the clone is idmapped
+ * through that user namespace's maps (recursively for "ridmap"). */
+int mounts_open_bind_source (const struct oci_mount *m, int bundle_fd, int userns_fd, int *out,
+                             ocirt_error_t *err);
+
+/* Whether m asks for an idmapped mount: "idmap", "ridmap", or mappings. */
+bool mounts_is_idmapped (const struct oci_mount *m);
 
 /* After every other step (devices, console, masked paths): make a /dev
  * that config.json mounts read-only so, as runc does (mounts_apply mounts it

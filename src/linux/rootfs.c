@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -30,6 +31,7 @@
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/mountinfo.h"
+#include "idmap.h"
 #include "lsm.h"
 #include "mounts.h"
 #include "procfs.h"
@@ -153,8 +155,46 @@ rootfs_sources_close (struct rootfs_sources *s)
   s->n = 0;
 }
 
+bool
+rootfs_has_idmapped_mounts (const struct oci_config *cfg)
+{
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    if (mounts_is_idmapped (&cfg->mounts[i]))
+      return true;
+  return false;
+}
+
+/* The user namespace whose maps mounts[i] is idmapped through: its own
+ * mappings, else the container's, else the one the container joins. */
+static int
+mount_userns (const struct oci_config *cfg, size_t i, int join_userns_fd, int proc_fd,
+              ocirt_error_t *err)
+{
+  const struct oci_mount *m = &cfg->mounts[i];
+  const struct oci_linux *lx = cfg->linux_;
+  char field[32];
+
+  snprintf (field, sizeof field, "mounts[%zu]", i);
+  if (m->n_uid_mappings || m->n_gid_mappings)
+    return idmap_new_userns (field, m->uid_mappings, m->n_uid_mappings, m->gid_mappings,
+                             m->n_gid_mappings, proc_fd, err);
+  if (lx && (lx->n_uid_mappings || lx->n_gid_mappings))
+    return idmap_new_userns (field, lx->uid_mappings, lx->n_uid_mappings, lx->gid_mappings,
+                             lx->n_gid_mappings, proc_fd, err);
+  if (join_userns_fd >= 0)
+    {
+      int fd = fcntl (join_userns_fd, F_DUPFD_CLOEXEC, 3);
+      if (fd < 0)
+        return make_error (err, errno, "%s: idmap: dup the joined user namespace", field);
+      return fd;
+    }
+  return make_error (err, EINVAL, "%s: idmap without uidMappings and gidMappings needs the "
+                     "container's user namespace", field);
+}
+
 int
-rootfs_sources_open (const struct oci_config *cfg, const char *bundle, struct rootfs_sources *s,
+rootfs_sources_open (const struct oci_config *cfg, const char *bundle, bool idmapped_only,
+                     int join_userns_fd, int proc_fd, struct rootfs_sources *s,
                      ocirt_error_t *err)
 {
   cleanup_close int bundle_fd = -1;
@@ -169,13 +209,24 @@ rootfs_sources_open (const struct oci_config *cfg, const char *bundle, struct ro
   for (size_t i = 0; i < cfg->n_mounts; i++)
     {
       const char *src = cfg->mounts[i].source;
+      bool idmapped = mounts_is_idmapped (&cfg->mounts[i]);
+      cleanup_close int userns_fd = -1;
+
+      if (idmapped_only && !idmapped)
+        continue;
       if (src && src[0] != '/' && bundle_fd < 0)
         {
           bundle_fd = open (bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
           if (bundle_fd < 0)
             return make_error (err, errno, "open bundle \"%s\"", bundle);
         }
-      if (mounts_open_bind_source (&cfg->mounts[i], bundle_fd, &s->fds[i], err) < 0)
+      if (idmapped)
+        {
+          userns_fd = mount_userns (cfg, i, join_userns_fd, proc_fd, err);
+          if (userns_fd < 0)
+            return -1;
+        }
+      if (mounts_open_bind_source (&cfg->mounts[i], bundle_fd, userns_fd, &s->fds[i], err) < 0)
         return -1;
     }
   return 0;

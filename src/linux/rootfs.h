@@ -25,18 +25,27 @@
 
 /* The sources of the bind mounts, opened by the runtime before the init
  * enters a new user namespace, in which the mapped root may not reach them
- * (a 0700 host directory on the way, say), as runc 1.1 does. fds[i] is a
- * detached clone of mounts[i]'s source, or -1 when it is not a bind. */
+ * (a 0700 host directory on the way, say), as runc 1.1 does; and those of
+ * idmapped mounts, which only a detached clone can become. fds[i] is a
+ * detached clone of mounts[i]'s source, or -1 when it is not a bind (or
+ * not idmapped, with idmapped_only). */
 struct rootfs_sources
 {
   size_t n;
   int *fds;
 };
 
-/* Runtime side, before clone: relative sources resolve in bundle. On
- * failure the caller still calls rootfs_sources_close. */
-int rootfs_sources_open (const struct oci_config *cfg, const char *bundle, struct rootfs_sources *s,
+/* Runtime side, before clone: relative sources resolve in bundle. An
+ * idmapped mount without mappings of its own takes the container's
+ * linux.uidMappings/gidMappings, or the user namespace it joins
+ * (join_userns_fd, else -1). proc_fd is the host's /proc. On failure the
+ * caller still calls rootfs_sources_close. */
+int rootfs_sources_open (const struct oci_config *cfg, const char *bundle, bool idmapped_only,
+                         int join_userns_fd, int proc_fd, struct rootfs_sources *s,
                          ocirt_error_t *err);
+
+/* Whether any mount of cfg is idmapped (see mounts_is_idmapped). */
+bool rootfs_has_idmapped_mounts (const struct oci_config *cfg);
 void rootfs_sources_close (struct rootfs_sources *s);
 
 /* Before pivot: propagation, rootfs bind, config mounts in order (binds

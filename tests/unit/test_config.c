@@ -573,10 +573,6 @@ unsupported_fields_are_refused (void **state)
       "config.json: .linux.intelRdt: intel rdt is not supported yet" },
     { "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"netDevices\": {\"eth0\": {}}}",
       "config.json: .linux.netDevices: network devices are not supported yet" },
-    { "\"mounts\": [{\"destination\": \"/a\"}, {\"destination\": \"/b\", \"uidMappings\": [{\"containerID\": 0, "
-      "\"hostID\": 1, \"size\": 1}], \"gidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]}], "
-      BASE_LINUX,
-      "config.json: .mounts[1]: idmapped mounts are not supported yet" },
   };
 
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)

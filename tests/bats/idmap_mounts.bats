@@ -1,0 +1,132 @@
+#!/usr/bin/env bats
+# idmap_mounts.bats - idmapped bind mounts (runtime-spec 1.1: the mount's
+# uidMappings/gidMappings and the "idmap" and "ridmap" options), checked
+# from inside the container (the owners it sees, what it may create) and
+# from the host (the owners on disk, nothing left behind).
+#
+# Each test runs only where the runtime under test lists
+# mountExtensions.idmap in its features (runc 1.1 does not) and this kernel
+# can idmap the filesystem of $BATS_TEST_TMPDIR.
+
+load helpers
+
+setup() {
+	common_setup
+	ocirt features | jq -e '.linux.mountExtensions.idmap.enabled == true' >/dev/null ||
+		skip "$RUNTIME_NAME does not implement idmapped mounts"
+	# The mapped root of a user namespace must reach the bundle and the
+	# host directory.
+	chmod 0755 "$BATS_RUN_TMPDIR" "$BATS_RUN_TMPDIR/test" "$BATS_TEST_TMPDIR"
+	HOSTDIR=$BATS_TEST_TMPDIR/hostdir
+	mkdir -p "$HOSTDIR/sub"
+	touch "$HOSTDIR/root-file"
+	touch "$HOSTDIR/user-file"
+	chown 1234:1234 "$HOSTDIR/user-file"
+}
+teardown() { common_teardown; }
+
+# userns_bundle CMD... - $BUNDLE running CMD in a new user namespace whose
+# ids 0-65535 are the host's 100000-165535.
+userns_bundle() {
+	make_bundle -- "$@"
+	# The mapped root may not create the mount point in the host-owned rootfs.
+	mkdir -p "$BUNDLE/rootfs/data"
+	update_config '.linux.namespaces += [{type: "user"}]
+		| .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]
+		| .linux.gidMappings = [{containerID: 0, hostID: 100000, size: 65536}]'
+}
+
+# add_mount OPTIONS [EXTRA] - bind $HOSTDIR at /data with the JSON array
+# OPTIONS, and the jq object EXTRA merged in (mappings).
+add_mount() {
+	update_config ".mounts += [{destination: \"/data\", type: \"bind\", source: \"$HOSTDIR\",
+		options: $1} + ${2:-{\}}]"
+}
+
+@test "idmap on a bind mount: the container sees the ids on disk as they are, and its root creates files as the host's root" {
+	userns_bundle sh -c 'ls -ln /data; touch /data/new && stat -c "new %u %g" /data/new'
+	add_mount '["rbind", "idmap"]'
+	run ocirt run --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	# The mount's map is the container's: disk id d is host id d + 100000,
+	# which is d again inside.
+	assert_line --regexp '^-.* 0 +0 .* root-file$'
+	assert_line --regexp '^-.* 1234 +1234 .* user-file$'
+	assert_line "new 0 0"
+	# On disk: the container's 0 went back through the mount's map to 0.
+	run stat -c "%u %g" "$HOSTDIR/new"
+	assert_output "0 0"
+}
+
+@test "without idmap the same mount shows the host's files as nobody's, and root may not create there" {
+	userns_bundle sh -c 'ls -ln /data; touch /data/new'
+	add_mount '["rbind"]'
+	run ocirt run --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_line --regexp '^-.* 65534 +65534 .* root-file$'
+	assert_output --partial "Permission denied"
+	[[ ! -e $HOSTDIR/new ]]
+}
+
+@test "a mount's own uidMappings and gidMappings idmap it in a container without a user namespace" {
+	make_bundle -- sh -c 'ls -ln /data; grep " /data " /proc/self/mountinfo'
+	add_mount '["bind", "idmap"]' '{uidMappings: [{containerID: 0, hostID: 1000, size: 65536}],
+		gidMappings: [{containerID: 0, hostID: 2000, size: 65536}]}'
+	run ocirt run --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	# disk id d shows as d + hostID: the mapping's ns id d is host id d + hostID.
+	assert_line --regexp '^-.* 2234 +3234 .* user-file$'
+	assert_line --regexp '^-.* 1000 +2000 .* root-file$'
+	assert_line --regexp ' /data .*idmapped'
+}
+
+@test "ridmap idmaps the mounts under an rbind too; idmap only its top" {
+	mount -t tmpfs -o size=1m tmpfs "$HOSTDIR/sub"
+	defer "umount -l '$HOSTDIR/sub'"
+	touch "$HOSTDIR/sub/inner"
+	for opt in ridmap idmap; do
+		userns_bundle sh -c 'stat -c "%u %n" /data/root-file /data/sub/inner'
+		add_mount "[\"rbind\", \"$opt\"]"
+		run ocirt run --bundle "$BUNDLE" "$CTR_ID"
+		if [[ $opt == ridmap ]]; then
+			assert_success
+			assert_line "0 /data/root-file"
+			assert_line "0 /data/sub/inner"
+		else
+			assert_success
+			assert_line "0 /data/root-file"
+			assert_line "65534 /data/sub/inner"
+		fi
+	done
+}
+
+@test "idmap is refused, naming the mount, on a non-bind mount and without mappings or a user namespace; nothing is left" {
+	make_bundle -- true
+	local tmpfs_map='{destination: "/data", type: "tmpfs", source: "tmpfs", options: ["idmap"], uidMappings: [{containerID: 0, hostID: 1000, size: 1}], gidMappings: [{containerID: 0, hostID: 1000, size: 1}]}'
+	local no_userns="{destination: \"/data\", type: \"bind\", source: \"$HOSTDIR\", options: [\"bind\", \"idmap\"]}"
+	local uid_only="{destination: \"/data\", type: \"bind\", source: \"$HOSTDIR\", options: [\"bind\"], uidMappings: [{containerID: 0, hostID: 1000, size: 1}]}"
+	for case in "$tmpfs_map|supported for bind mounts only" \
+		"$no_userns|the container has no user namespace" \
+		"$uid_only|uidMappings and gidMappings must be given together"; do
+		IFS='|' read -r mount want <<<"$case"
+		update_config ".mounts = [.mounts[] | select(.destination != \"/data\")] + [$mount]"
+		try create --bundle "$BUNDLE" "$CTR_ID"
+		assert_failure
+		assert_output --regexp "config.json: \.mounts\[[0-9]+\]"
+		assert_output --partial "$want"
+		run ocirt list -q
+		refute_output --partial "$CTR_ID"
+	done
+}
+
+@test "a source whose filesystem cannot be idmapped fails create with the mount named, and leaves nothing" {
+	make_bundle -- true
+	update_config '.mounts += [{destination: "/hostproc", type: "bind", source: "/proc", options: ["rbind", "idmap"],
+		uidMappings: [{containerID: 0, hostID: 1000, size: 65536}],
+		gidMappings: [{containerID: 0, hostID: 1000, size: 65536}]}]'
+	try create --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --partial 'mount "/hostproc": idmap the source "/proc"'
+	run ocirt list -q
+	refute_output --partial "$CTR_ID"
+}
