@@ -143,6 +143,21 @@ try() {
 	[[ -n $output ]] || lines=()
 }
 
+# create_refused TEXT... - create $CTR_ID from $BUNDLE must fail, saying
+# each TEXT, and leave no container behind (the teardown checks mounts,
+# cgroups and processes).
+create_refused() {
+	try create --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	local t
+	for t in "$@"; do
+		assert_output --partial "$t"
+	done
+	run ocirt list -q
+	refute_output --partial "$CTR_ID"
+	[[ ! -e $STATE_ROOT/$CTR_ID ]] || fail "a failed create left $STATE_ROOT/$CTR_ID"
+}
+
 # create_container [ID [ARGS...]] - create ID from $BUNDLE (or the --bundle
 # in ARGS) and fail the test if that fails. The container's stdout and
 # stderr go to $BATS_TEST_TMPDIR/<ID>.out.

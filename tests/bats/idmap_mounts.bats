@@ -43,19 +43,25 @@ add_mount() {
 		options: $1} + ${2:-{\}}]"
 }
 
+# sees_disk_ids_and_creates_as_root - $output is `ls -ln /data` and
+# "new UID GID" from a container whose /data is $HOSTDIR idmapped through
+# its own maps (0-65535 = host 100000-165535): disk id d is host id
+# d + 100000, which is d again inside; and the file its root made is host
+# root's on disk.
+sees_disk_ids_and_creates_as_root() {
+	assert_line --regexp '^-.* 0 +0 .* root-file$'
+	assert_line --regexp '^-.* 1234 +1234 .* user-file$'
+	assert_line "new 0 0"
+	run stat -c "%u %g" "$HOSTDIR/new"
+	assert_output "0 0"
+}
+
 @test "idmap on a bind mount: the container sees the ids on disk as they are, and its root creates files as the host's root" {
 	userns_bundle sh -c 'ls -ln /data; touch /data/new && stat -c "new %u %g" /data/new'
 	add_mount '["rbind", "idmap"]'
 	run ocirt run --bundle "$BUNDLE" "$CTR_ID"
 	assert_success
-	# The mount's map is the container's: disk id d is host id d + 100000,
-	# which is d again inside.
-	assert_line --regexp '^-.* 0 +0 .* root-file$'
-	assert_line --regexp '^-.* 1234 +1234 .* user-file$'
-	assert_line "new 0 0"
-	# On disk: the container's 0 went back through the mount's map to 0.
-	run stat -c "%u %g" "$HOSTDIR/new"
-	assert_output "0 0"
+	sees_disk_ids_and_creates_as_root
 }
 
 @test "without idmap the same mount shows the host's files as nobody's, and root may not create there" {
@@ -110,12 +116,7 @@ add_mount() {
 		"$uid_only|uidMappings and gidMappings must be given together"; do
 		IFS='|' read -r mount want <<<"$case"
 		update_config ".mounts = [.mounts[] | select(.destination != \"/data\")] + [$mount]"
-		try create --bundle "$BUNDLE" "$CTR_ID"
-		assert_failure
-		assert_output --regexp "config.json: \.mounts\[[0-9]+\]"
-		assert_output --partial "$want"
-		run ocirt list -q
-		refute_output --partial "$CTR_ID"
+		create_refused "config.json: .mounts[" "$want"
 	done
 }
 
@@ -124,9 +125,22 @@ add_mount() {
 	update_config '.mounts += [{destination: "/hostproc", type: "bind", source: "/proc", options: ["rbind", "idmap"],
 		uidMappings: [{containerID: 0, hostID: 1000, size: 65536}],
 		gidMappings: [{containerID: 0, hostID: 1000, size: 65536}]}]'
-	try create --bundle "$BUNDLE" "$CTR_ID"
-	assert_failure
-	assert_output --partial 'mount "/hostproc": idmap the source "/proc"'
-	run ocirt list -q
-	refute_output --partial "$CTR_ID"
+	create_refused 'mount "/hostproc": idmap the source "/proc"'
+}
+
+@test "a bare idmap in a container that joins a user namespace by path takes that namespace's maps" {
+	userns_bundle sleep 1000
+	create_container
+	ocirt start "$CTR_ID"
+	wait_for_status "$CTR_ID" running
+	local holder second=$BATS_TEST_TMPDIR/second id2=$CTR_ID-joiner
+	holder=$(state_field "$CTR_ID" pid)
+	make_bundle --dir "$second" --id "$id2" -- sh -c 'ls -ln /data; touch /data/new && stat -c "new %u %g" /data/new'
+	mkdir -p "$second/rootfs/data"
+	update_config ".linux.namespaces += [{type: \"user\", path: \"/proc/$holder/ns/user\"}]
+		| del(.linux.uidMappings, .linux.gidMappings)
+		| .mounts += [{destination: \"/data\", type: \"bind\", source: \"$HOSTDIR\", options: [\"rbind\", \"idmap\"]}]" "$second"
+	run ocirt run --bundle "$second" "$id2"
+	assert_success
+	sees_disk_ids_and_creates_as_root
 }
