@@ -15,7 +15,8 @@
  *  - apparmor, selinux: true, as runc lists them: src/linux/lsm.c applies
  *    both (whether this host has them is for `ocirt check`);
  *  - mountExtensions.idmap: true (bind mounts, mounts.c);
- *  - intelRdt and netDevices: false, because validate.c refuses them;
+ *  - netDevices: true (src/linux/netdev.c);
+ *  - intelRdt: false, because validate.c refuses it;
  *  - linux.memoryPolicy: the modes and flags scheduling.c parses (the spec's
  *    whole list; the host's kernel may still refuse the newer ones).
  * potentiallyUnsafeConfigAnnotations is left out, since no annotation of
@@ -159,7 +160,7 @@ gen_linux (yajl_gen g)
          && gen_open (g, "mountExtensions")
          && gen_enabled (g, "idmap", true)
          && gen_close (g)
-         && gen_enabled (g, "netDevices", false)
+         && gen_enabled (g, "netDevices", true)
          && gen_open (g, "memoryPolicy")
          && gen_names (g, "modes", mpol_mode_name)
          && gen_names (g, "flags", mpol_flag_name)

@@ -429,12 +429,6 @@ has_intel_rdt (const struct oci_config *c)
   return c->linux_ && c->linux_->intel_rdt ? 0 : -1;
 }
 
-static long
-has_net_devices (const struct oci_config *c)
-{
-  return c->linux_ && c->linux_->n_net_devices ? 0 : -1;
-}
-
 /* A "[]" in the path is replaced by the index the predicate returns. */
 static const struct
 {
@@ -443,7 +437,6 @@ static const struct
   const char *message;
 } unsupported[] = {
   { ".linux.intelRdt", has_intel_rdt, "intel rdt is not supported yet" },
-  { ".linux.netDevices", has_net_devices, "network devices are not supported yet" },
 };
 
 static int

@@ -38,6 +38,7 @@
 #include "../linux/cgroup_systemd.h"
 #include "../linux/idmap.h"
 #include "../linux/lsm.h"
+#include "../linux/netdev.h"
 #include "../linux/monitor.h"
 #include "../linux/scheduling.h"
 #include "../linux/sysctl_check.h"
@@ -283,7 +284,8 @@ prepare_security (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t
   const struct oci_process *p = l->cfg->process;
   const struct oci_linux *lx = l->cfg->linux_;
 
-  if (lsm_check (p, lx, err) < 0 || sysctl_validate (l->cfg, err) < 0 || scheduling_validate (p, lx, err) < 0)
+  if (lsm_check (p, lx, err) < 0 || sysctl_validate (l->cfg, err) < 0 || scheduling_validate (p, lx, err) < 0
+      || netdev_validate (l->cfg, err) < 0)
     return -1;
   if (p->capabilities)
     {
@@ -455,11 +457,31 @@ hook_state (const struct launch *l, enum container_status status)
   return container_state_json (&st, status);
 }
 
-/* prestart (deprecated, same moment) and createRuntime: the init's
- * namespaces exist, its rootfs is not set up yet. */
+/* linux.netDevices into the init's network namespace (new or joined),
+ * which exists by now. */
+static int
+move_net_devices (struct launch *l, ocirt_error_t *err)
+{
+  const struct oci_linux *lx = l->cfg->linux_;
+  char rel[64];
+
+  if (lx == NULL || lx->n_net_devices == 0)
+    return 0;
+  snprintf (rel, sizeof rel, "%d/ns/net", (int) l->pid);
+  cleanup_close int netns = openat (l->proc_fd, rel, O_RDONLY | O_CLOEXEC);
+  if (netns < 0)
+    return make_error (err, errno, "linux.netDevices: open /proc/%s", rel);
+  return netdev_move_all (lx, netns, l->proc_fd, err);
+}
+
+/* The network devices first, so that these hooks see them; then prestart
+ * (deprecated, same moment) and createRuntime: the init's namespaces
+ * exist, its rootfs is not set up yet. */
 static int
 run_runtime_hooks (struct launch *l, ocirt_error_t *err)
 {
+  if (move_net_devices (l, err) < 0)
+    return -1;
   cleanup_free char *json = hook_state (l, STATUS_CREATING);
   if (json == NULL)
     return make_error (err, ENOMEM, "hooks: state");

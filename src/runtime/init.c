@@ -147,11 +147,14 @@ run_container_hooks (const struct init_args *a, const struct oci_hook_list *hook
 }
 
 /* prestart and createRuntime run in the runtime namespace: ask the parent,
- * now that our namespaces exist and before the rootfs is set up. */
+ * now that our namespaces exist and before the rootfs is set up. The
+ * parent moves linux.netDevices into our network namespace at the same
+ * moment. */
 static int
 request_runtime_hooks (const struct init_args *a, ocirt_error_t *err)
 {
-  if (a->cfg->hooks.prestart.n_hooks == 0 && a->cfg->hooks.create_runtime.n_hooks == 0)
+  if (a->cfg->hooks.prestart.n_hooks == 0 && a->cfg->hooks.create_runtime.n_hooks == 0
+      && (a->cfg->linux_ == NULL || a->cfg->linux_->n_net_devices == 0))
     return 0;
   if (sync_send (a->sync_fd, SYNC_HOOKS, 0, NULL, err) < 0)
     return -1;

@@ -571,8 +571,6 @@ unsupported_fields_are_refused (void **state)
   } cases[] = {
     { "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"intelRdt\": {\"closID\": \"g\"}}",
       "config.json: .linux.intelRdt: intel rdt is not supported yet" },
-    { "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"netDevices\": {\"eth0\": {}}}",
-      "config.json: .linux.netDevices: network devices are not supported yet" },
   };
 
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
