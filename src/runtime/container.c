@@ -191,9 +191,16 @@ remove_systemd_cgroup (const char *path, const char *unit, bool user, ocirt_erro
   return cgroup_destroy (path, err);
 }
 
-/* Undo a failed create: nothing may be left behind (process, cgroup, state). */
+static void run_poststop (const struct runtime_ctx *ctx, int dir_fd,
+                          const struct container_state *st);
+
+/* Undo a failed create: nothing may be left behind (process, cgroup,
+ * state). As runc's destroy, a create that got as far as its state runs
+ * the poststop hooks, in runtime.md's order for a failed prestart,
+ * createRuntime or createContainer hook: stop, delete, poststop. They
+ * undo what the earlier hooks set up (a CNI network, say). */
 static void
-launch_abort (struct launch *l, const char *id)
+launch_abort (const struct runtime_ctx *ctx, struct launch *l, const char *id)
 {
   ocirt_error_t ignored = NULL;
   if (l->pid > 0)
@@ -207,7 +214,10 @@ launch_abort (struct launch *l, const char *id)
     remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
   error_release (&ignored);
   if (l->dir_fd >= 0)
-    state_dir_remove (l->root_fd, id, &ignored);
+    {
+      run_poststop (ctx, l->dir_fd, &l->st);
+      state_dir_remove (l->root_fd, id, &ignored);
+    }
   error_release (&ignored);
   launch_release (l);
 }
@@ -907,7 +917,7 @@ create_detached (const struct runtime_ctx *ctx, const struct create_opts *o, boo
     {
       if (launch (ctx, o, wait_for_start, NULL, &l, err) < 0)
         {
-          launch_abort (&l, o->id);
+          launch_abort (ctx, &l, o->id);
           return -1;
         }
       launch_release (&l);
@@ -933,7 +943,7 @@ create_detached (const struct runtime_ctx *ctx, const struct create_opts *o, boo
       monitor_fd = monitor_open_events ();
       shim_exec_lean (&s, ctx->root, o->id, log_path, l.pid, monitor_fd, err);
     }
-  launch_abort (&l, o->id);
+  launch_abort (ctx, &l, o->id);
   shim_report (&s, *err);
   _exit (1);
 }
@@ -1280,7 +1290,7 @@ container_run (const struct runtime_ctx *ctx, const struct create_opts *o, bool 
   l.tty_proxy = o->console_socket == NULL;
   if (launch (ctx, o, false, NULL, &l, err) < 0)
     {
-      launch_abort (&l, o->id);
+      launch_abort (ctx, &l, o->id);
       sigprocmask (SIG_SETMASK, &old, NULL);
       return wrap_error (err, "%s container \"%s\"", o->restore ? "restore" : "run", o->id);
     }

@@ -252,6 +252,36 @@ FOO=bar baz"
 	assert_failure
 }
 
+# runtime.md: a failing prestart, createRuntime or createContainer hook
+# stops the container and goes on to delete and the poststop hooks, which
+# undo what the earlier hooks set up (a CNI network). runc's destroy does so
+# for any create that fails once the container exists, a mount say.
+@test "a create that fails in a hook or a mount still runs the poststop hooks, with the state 'stopped'" {
+	for failing in prestart createRuntime createContainer mount; do
+		rm -f "$LOG" "$LOG".*.json
+		make_bundle
+		if [[ $failing == mount ]]; then
+			update_config '.mounts += [{destination: "/x", type: "bind", source: "/nonexistent-source", options: ["bind"]}]'
+		else
+			add_logging_hook "$failing"
+			add_hook "$failing" /bin/sh sh -c "echo '$failing refused' >&2; exit 1"
+		fi
+		add_logging_hook poststop
+		try create --bundle "$BUNDLE" "$CTR_ID"
+		assert_failure
+		if [[ $failing == mount ]]; then
+			assert_equal "$(logged)" "poststop"
+		else
+			assert_output --partial "$failing refused"
+			assert_equal "$(logged)" "$failing poststop"
+		fi
+		assert_equal "$(hook_state poststop status)" stopped
+		assert_equal "$(hook_state poststop id)" "$CTR_ID"
+		run ocirt state "$CTR_ID"
+		assert_failure
+	done
+}
+
 @test "a failing startContainer hook fails start and the process never runs" {
 	ocirt_only "runc 1.1 runs startContainer hooks in the init after start has returned 0"
 	make_bundle -- sh -c 'touch /tmp/started; exec sleep 1000'
