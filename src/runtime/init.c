@@ -465,6 +465,34 @@ exec_program (const struct init_args *a, const char *path, char **env, bool pare
   fail (a, parent_waiting, start_fd, err);
 }
 
+/* See end_on_signals. Its disposition reset and the signal unblocked on
+ * entry (SA_RESETHAND, SA_NODEFER), raise ends a process that is not
+ * pid 1 of its namespace by the signal itself; pid 1 ignores it even so
+ * (the kernel shields an init from what it does not catch), and exits. */
+static void
+die_of_signal (int sig)
+{
+  raise (sig);
+  _exit (128 + sig);
+}
+
+/* runc's init is a Go program, whose runtime ends on SIGHUP, SIGINT,
+ * SIGTERM, SIGQUIT and SIGABRT: a created container that gets one stops
+ * (podman's stop of a container never started sends TERM, then waits out
+ * its timeout before KILL). As pid 1 of its namespace this init would
+ * ignore every signal it has no handler for, so it catches these until
+ * execve, which gives the program the default dispositions back. */
+static void
+end_on_signals (void)
+{
+  static const int ending[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGABRT };
+  struct sigaction sa = { .sa_handler = die_of_signal, .sa_flags = SA_RESETHAND | SA_NODEFER };
+
+  sigemptyset (&sa.sa_mask);
+  for (size_t i = 0; i < sizeof ending / sizeof ending[0]; i++)
+    sigaction (ending[i], &sa, NULL);
+}
+
 void
 container_init (const struct init_args *a)
 {
@@ -474,6 +502,7 @@ container_init (const struct init_args *a)
   int start_fd = -1;
 
   take_over_process (a);
+  end_on_signals ();
   if (sync_expect (a->sync_fd, SYNC_GO, NULL, &err) < 0)
     _exit (255);
   if (a->dumpable_until_go)

@@ -119,3 +119,34 @@ while :; do sleep 0.05; done'
 	wait_gone "$child"
 	wait_for_status "$CTR_ID" stopped
 }
+
+# runc's init, waiting for start, is a Go program: HUP, INT, TERM, QUIT and
+# ABRT end it (podman stops a container it never started with TERM, and
+# only sends KILL after its timeout); USR1 does nothing. The user's program
+# must not inherit the handlers that make this so.
+@test "TERM, INT or HUP stops a created container, with or without its own pid namespace; USR1 leaves it created" {
+	for case in TERM:pid INT:pid HUP:nopid TERM:nopid USR1:pid; do
+		make_bundle -- sleep 1000
+		[[ ${case#*:} == nopid ]] && no_pid_namespace
+		create_container
+		pid=$(state_field "$CTR_ID" pid)
+		run ocirt kill "$CTR_ID" "${case%:*}"
+		assert_success
+		if [[ ${case%:*} == USR1 ]]; then
+			sleep 0.3
+			run state_field "$CTR_ID" status
+			assert_output created
+			ocirt start "$CTR_ID"
+			wait_for_status "$CTR_ID" running
+			# What runs has no handler left from the init.
+			run grep SigCgt "/proc/$pid/status"
+			assert_output --regexp 'SigCgt:[[:space:]]+0+$'
+			ocirt kill "$CTR_ID" KILL
+		fi
+		wait_for_status "$CTR_ID" stopped
+		run ocirt start "$CTR_ID"
+		assert_failure
+		run ocirt delete "$CTR_ID"
+		assert_success
+	done
+}
