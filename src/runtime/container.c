@@ -394,12 +394,12 @@ spawn_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
    * unprivileged runtime reaches no more than its init, and could not
    * clone a mount tree (open_tree) anyway: its init binds by path. */
   bool userns = l->ns.clone_flags & CLONE_NEWUSER || l->ns.join_fd[OCI_NS_USER] >= 0;
-  /* Idmapped mounts are made here too, user namespace or not: only a
+  bool all_sources = userns && !idmap_unprivileged ();
+  /* Idmapped mounts are cloned here too, user namespace or not: only a
    * detached clone can get an idmap. */
-  bool idmapped = rootfs_has_idmapped_mounts (l->cfg);
-  if (((userns && !idmap_unprivileged ()) || idmapped)
-      && rootfs_sources_open (l->cfg, l->bundle, !(userns && !idmap_unprivileged ()),
-                              l->ns.join_fd[OCI_NS_USER], l->proc_fd, &l->sources, err) < 0)
+  if ((all_sources || rootfs_has_idmapped_mounts (l->cfg))
+      && rootfs_sources_open (l->cfg, l->bundle, !all_sources, l->ns.join_fd[OCI_NS_USER],
+                              l->proc_fd, &l->sources, err) < 0)
     return -1;
   /* Decided here, not in the child: once we have written its uid map, the
    * child's geteuid() is 0 and it would take itself for privileged (and
