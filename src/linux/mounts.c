@@ -140,6 +140,12 @@ static const struct mount_option mount_options[] = {
   { "unbindable", OPT_PROPAGATION, MS_UNBINDABLE },
 };
 
+const char *
+mounts_option_name (size_t i)
+{
+  return i < sizeof mount_options / sizeof mount_options[0] ? mount_options[i].name : NULL;
+}
+
 static int
 option_cmp (const void *key, const void *elem)
 {

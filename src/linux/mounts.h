@@ -45,6 +45,10 @@ int mounts_apply (struct rootfs_ctx *c, const struct oci_mount *m, int src_fd, o
 int mounts_open_bind_source (const struct oci_mount *m, int bundle_fd, int userns_fd, int *out,
                              ocirt_error_t *err);
 
+/* The i-th option word mounts.c acts on, in sorted order; NULL past the
+ * last: for `features`, from the table the parser uses. */
+const char *mounts_option_name (size_t i);
+
 /* Whether m asks for an idmapped mount: "idmap", "ridmap", or mappings. */
 bool mounts_is_idmapped (const struct oci_mount *m);
 

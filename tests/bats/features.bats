@@ -74,22 +74,23 @@ features() {
 	ocirt_only "compares with ocirt's source"
 	features
 	listed=$(jq -r '.mountOptions | sort | join(" ")' "$BATS_TEST_TMPDIR/features.json")
-	# The option table of src/linux/mounts.c, minus the words it refuses.
+	# The option table of src/linux/mounts.c.
 	table=$(sed -n '/^static const struct mount_option mount_options\[\] = {/,/^};/p' \
-		"$REPO/src/linux/mounts.c" | grep -v OPT_REFUSE |
+		"$REPO/src/linux/mounts.c" |
 		grep -o '^  { "[a-z]*"' | cut -d'"' -f2 | sort | tr '\n' ' ')
 	assert_equal "$listed " "$table"
-	for w in idmap ridmap; do
-		[[ " $listed " != *" $w "* ]] || fail "$w is listed but mounts.c refuses it"
+	for w in idmap ridmap tmpcopyup rro; do
+		[[ " $listed " == *" $w "* ]] || fail "$w is acted on but not listed"
 	done
 }
 
-@test "features reports intelRdt, idmap mounts and netDevices as unsupported" {
-	ocirt_only "runc implements some of these"
+@test "features reports intelRdt as unsupported, idmap mounts, netDevices and memoryPolicy as supported" {
+	ocirt_only "runc 1.1 lists none of these"
 	features
-	run jq -c '[.linux.intelRdt.enabled, .linux.mountExtensions.idmap.enabled, .linux.netDevices.enabled]' \
+	run jq -c '[.linux.intelRdt.enabled, .linux.mountExtensions.idmap.enabled, .linux.netDevices.enabled,
+		(.linux.memoryPolicy.modes | length), (.linux.memoryPolicy.flags | length)]' \
 		"$BATS_TEST_TMPDIR/features.json"
-	assert_output '[false,false,false]'
+	assert_output '[false,true,true,7,3]'
 }
 
 @test "features lists every capability ocirt accepts, and a capability it lists is accepted by create" {
