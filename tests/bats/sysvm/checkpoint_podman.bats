@@ -60,14 +60,16 @@ pm() {
 	timeout -k 5 120 podman --runtime "$RT" "$@" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
 }
 
-# pcount NAME - the counter of container NAME.
+# pcount NAME - the counter of container NAME. The counter is written to a
+# new file and renamed over /count: `echo $i >/count` truncates first, and a
+# cat between the truncation and the write reads nothing (CI saw it once).
 pcount() {
 	pm exec "$1" cat /count 2>/dev/null || echo 0
 }
 
 @test "podman checkpoint and restore (sysvm): the counter goes on from where it was" {
 	run pm run -d --network none --security-opt apparmor=unconfined --name cr "$IMG" \
-		sh -c 'i=0; while :; do i=$((i+1)); echo $i >/count; sleep 0.2; done'
+		sh -c 'i=0; while :; do i=$((i+1)); echo $i >/count.new; mv /count.new /count; sleep 0.2; done'
 	assert_success
 	for _ in $(seq 100); do (($(pcount cr) > 3)) && break; sleep 0.1; done
 	run pm container checkpoint cr
