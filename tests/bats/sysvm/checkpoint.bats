@@ -131,7 +131,9 @@ checkpoint_stopped() {
 
 @test "vm checkpoint: a bind mount comes back, and the restored counter writes through it to the host" {
 	mkdir "$BATS_TEST_TMPDIR/data"
-	make_bundle --copy -- sh -c 'i=0; while :; do i=$((i+1)); echo $i >/data/n; sleep 0.2; done'
+	# Renamed into place, as COUNTER does: a read between echo's truncation
+	# and its write (or a dump there) would see an empty file.
+	make_bundle --copy -- sh -c 'i=0; while :; do i=$((i+1)); echo $i >/data/n.new; mv /data/n.new /data/n; sleep 0.2; done'
 	update_config ".mounts += [{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"$BATS_TEST_TMPDIR/data\",\"options\":[\"rbind\",\"rw\"]}]"
 	run_piped
 	until [[ $(cat "$BATS_TEST_TMPDIR/data/n" 2>/dev/null || echo 0) -gt 3 ]]; do sleep 0.1; done
