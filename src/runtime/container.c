@@ -1339,6 +1339,16 @@ signal_parse (const char *s)
       if (abbrev && strcasecmp (abbrev, s) == 0)
         return sig;
     }
+  /* glibc names 29 POLL and 6 ABRT; runc knows 29 as IO (Go's name), and
+   * kill(1) takes IOT and CLD too. */
+  static const struct
+  {
+    const char *name;
+    int sig;
+  } aliases[] = { { "IO", SIGIO }, { "IOT", SIGABRT }, { "CLD", SIGCHLD } };
+  for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+    if (strcasecmp (aliases[i].name, s) == 0)
+      return aliases[i].sig;
   if (strncasecmp (s, "RTMIN+", 6) == 0)
     {
       n = strtol (s + 6, &end, 10);

@@ -465,7 +465,7 @@ exec_program (const struct init_args *a, const char *path, char **env, bool pare
   fail (a, parent_waiting, start_fd, err);
 }
 
-/* See end_on_signals. Its disposition reset and the signal unblocked on
+/* See catch_signals_until_exec. Its disposition reset and the signal unblocked on
  * entry (SA_RESETHAND, SA_NODEFER), raise ends a process that is not
  * pid 1 of its namespace by the signal itself; pid 1 ignores it even so
  * (the kernel shields an init from what it does not catch), and exits. */
@@ -476,21 +476,44 @@ die_of_signal (int sig)
   _exit (128 + sig);
 }
 
-/* runc's init is a Go program, whose runtime ends on SIGHUP, SIGINT,
- * SIGTERM, SIGQUIT and SIGABRT: a created container that gets one stops
- * (podman's stop of a container never started sends TERM, then waits out
- * its timeout before KILL). As pid 1 of its namespace this init would
- * ignore every signal it has no handler for, so it catches these until
- * execve, which gives the program the default dispositions back. */
+/* See catch_signals_until_exec: what Go's runtime does with a signal it
+ * was not asked to deliver and does not end on. SA_RESTART, so that the
+ * open of the exec fifo the init waits in goes on. */
 static void
-end_on_signals (void)
+ignore_signal (int sig)
 {
-  static const int ending[] = { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGABRT };
-  struct sigaction sa = { .sa_handler = die_of_signal, .sa_flags = SA_RESETHAND | SA_NODEFER };
+  (void) sig;
+}
 
-  sigemptyset (&sa.sa_mask);
+/* runc's init waits for `start` as a Go program, and Go's runtime catches
+ * every signal. HUP, INT and TERM end it, as do QUIT, ABRT, ILL, TRAP,
+ * BUS, FPE, SEGV, STKFLT and SYS (a crash dump and exit 2): a created
+ * container that gets one stops (podman's stop of a container never
+ * started sends TERM, then waits out its timeout before KILL). USR1, USR2,
+ * PIPE, ALRM, XCPU, XFSZ, VTALRM, PROF, IO, PWR and the real-time signals
+ * are caught and do nothing, even without a pid namespace of its own,
+ * where their default would end the init. As pid 1 of its namespace this
+ * init would ignore every signal it has no handler for, so it catches
+ * both sets until execve, which gives the program the default
+ * dispositions back. */
+static void
+catch_signals_until_exec (void)
+{
+  static const int ending[] = { SIGHUP, SIGINT,  SIGTERM, SIGQUIT, SIGABRT,   SIGILL,
+                                SIGTRAP, SIGBUS, SIGFPE,  SIGSEGV, SIGSTKFLT, SIGSYS };
+  static const int ignored[] = { SIGUSR1, SIGUSR2,   SIGPIPE, SIGALRM, SIGXCPU,
+                                 SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO,   SIGPWR };
+  struct sigaction end = { .sa_handler = die_of_signal, .sa_flags = SA_RESETHAND | SA_NODEFER };
+  struct sigaction ign = { .sa_handler = ignore_signal, .sa_flags = SA_RESTART };
+
+  sigemptyset (&end.sa_mask);
+  sigemptyset (&ign.sa_mask);
   for (size_t i = 0; i < sizeof ending / sizeof ending[0]; i++)
-    sigaction (ending[i], &sa, NULL);
+    sigaction (ending[i], &end, NULL);
+  for (size_t i = 0; i < sizeof ignored / sizeof ignored[0]; i++)
+    sigaction (ignored[i], &ign, NULL);
+  for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+    sigaction (sig, &ign, NULL);
 }
 
 void
@@ -502,7 +525,7 @@ container_init (const struct init_args *a)
   int start_fd = -1;
 
   take_over_process (a);
-  end_on_signals ();
+  catch_signals_until_exec ();
   if (sync_expect (a->sync_fd, SYNC_GO, NULL, &err) < 0)
     _exit (255);
   if (a->dumpable_until_go)

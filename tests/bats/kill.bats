@@ -120,27 +120,34 @@ while :; do sleep 0.05; done'
 	wait_for_status "$CTR_ID" stopped
 }
 
-# runc's init, waiting for start, is a Go program: HUP, INT, TERM, QUIT and
-# ABRT end it (podman stops a container it never started with TERM, and
-# only sends KILL after its timeout); USR1 does nothing. The user's program
-# must not inherit the handlers that make this so.
-@test "TERM, INT or HUP stops a created container, with or without its own pid namespace; USR1 leaves it created" {
-	for case in TERM:pid INT:pid HUP:nopid TERM:nopid USR1:pid; do
+# runc's init, waiting for start, is a Go program: HUP, INT, TERM, QUIT,
+# ABRT and the crash signals (ILL, TRAP, BUS, FPE, SEGV, STKFLT, SYS) end it
+# (podman stops a container it never started with TERM, and only sends KILL
+# after its timeout); USR1, USR2, PIPE, ALRM, IO, the real-time signals and
+# the like are caught and do nothing, also where their default would end a
+# process outside a pid namespace of its own. The user's program must not
+# inherit the handlers that make this so.
+@test "TERM, INT, HUP or a crash signal stops a created container, with or without its own pid namespace; USR1, ALRM, IO, RT signals leave it created" {
+	for case in TERM:pid INT:pid HUP:nopid TERM:nopid TRAP:pid SEGV:nopid SYS:pid \
+		USR1:pid USR1:nopid USR2:nopid ALRM:nopid PIPE:nopid IO:nopid 40:nopid 64:pid; do
+		echo "case $case" # shown if it fails
 		make_bundle -- sleep 1000
 		[[ ${case#*:} == nopid ]] && no_pid_namespace
 		create_container
 		pid=$(state_field "$CTR_ID" pid)
 		run ocirt kill "$CTR_ID" "${case%:*}"
 		assert_success
-		if [[ ${case%:*} == USR1 ]]; then
+		if [[ ${case%:*} =~ ^(USR1|USR2|ALRM|PIPE|IO|40|64)$ ]]; then
 			sleep 0.3
 			run state_field "$CTR_ID" status
 			assert_output created
 			ocirt start "$CTR_ID"
 			wait_for_status "$CTR_ID" running
-			# What runs has no handler left from the init.
-			run grep SigCgt "/proc/$pid/status"
-			assert_output --regexp 'SigCgt:[[:space:]]+0+$'
+			# What runs has no handler, nor an ignored signal, left from
+			# the init.
+			run grep -E 'Sig(Cgt|Ign)' "/proc/$pid/status"
+			assert_line --regexp 'SigCgt:[[:space:]]+0+$'
+			assert_line --regexp 'SigIgn:[[:space:]]+0+$'
 			ocirt kill "$CTR_ID" KILL
 		fi
 		wait_for_status "$CTR_ID" stopped
@@ -149,4 +156,24 @@ while :; do sleep 0.05; done'
 		run ocirt delete "$CTR_ID"
 		assert_success
 	done
+}
+
+# runc takes a name with or without SIG, in any case (Go's names: 29 is IO),
+# or a number; an unknown name fails, quoting it, and sends nothing.
+@test "kill takes signal names as runc does (SIG optional, any case, IO) and refuses an unknown one" {
+	make_bundle -- sleep 1000
+	no_pid_namespace
+	create_container
+	for s in sigusr1 SIGIO io Winch usr2 28 0; do
+		run ocirt kill "$CTR_ID" "$s"
+		assert_success
+	done
+	for s in NOPE 9x SIGNOPE; do
+		run ocirt kill "$CTR_ID" "$s"
+		assert_failure
+		# runc's log quotes with \" where ocirt says "
+		assert_output --regexp "unknown signal \\\\?\"$s\\\\?\""
+	done
+	run state_field "$CTR_ID" status
+	assert_output created
 }
