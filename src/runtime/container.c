@@ -257,6 +257,20 @@ load_bundle (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
   return 0;
 }
 
+/* A relative mount destination is deprecated but still valid (it is taken
+ * from the container's "/"): say so in runc 1.1's own words, on stderr or
+ * in the --log file, so that a bundle's author hears of it from either. */
+static void
+warn_relative_mounts (const struct launch *l, const struct runtime_ctx *ctx)
+{
+  for (size_t i = 0; i < l->cfg->n_mounts; i++)
+    if (l->cfg->mounts[i].destination[0] != '/')
+      log_write (ctx->log, "warning",
+                 "mount destination %s is not absolute. Support for non-absolute mount destinations will be "
+                 "removed in a future release.",
+                 l->cfg->mounts[i].destination);
+}
+
 /* systemd socket activation, as runc passes it on: LISTEN_FDS=N with
  * LISTEN_PID naming us (the ocirt process the caller started, also when a
  * shim forked from it does the create) (the protocol's guard against inherited variables)
@@ -799,8 +813,10 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
   cleanup_free char *pid_file = NULL;
   if (o->pid_file && (pid_file = absolute_path (o->pid_file, err)) == NULL)
     return -1;
-  if (state_validate_id (o->id, err) < 0 || load_bundle (l, o, err) < 0
-      || pass_listen_fds (l, o, err) < 0 || prepare_security (l, ctx, err) < 0 || ns_plan_build (l->cfg->linux_, &l->ns, err) < 0)
+  if (state_validate_id (o->id, err) < 0 || load_bundle (l, o, err) < 0)
+    return -1;
+  warn_relative_mounts (l, ctx);
+  if (pass_listen_fds (l, o, err) < 0 || prepare_security (l, ctx, err) < 0 || ns_plan_build (l->cfg->linux_, &l->ns, err) < 0)
     return -1;
   /* Hooks run in the bundle, as runc's do. */
   if (chdir (l->bundle) < 0)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # lenient.bats - configs that managers send and runc 1.1 accepts, though a
 # strict reading of runtime-spec could refuse them: unknown capability
-# names, odd device access strings, no mount namespace, a cgroup that already
-# has processes, and linux.devices next to a device cgroup that denies them.
+# names, odd device access strings, a relative mount destination, no mount
+# namespace, a cgroup that already has processes, and linux.devices next to
+# a device cgroup that denies them.
 # Each test states runc's observable behaviour and passes against runc too
 # (OCIRT_TEST_RUNTIME=runc); where runc refuses, ocirt refuses with runc's
 # wording.
@@ -190,6 +191,17 @@ done'
 	pid_alive "$pid_a"
 	assert_equal "$(state_field "$CTR_ID-a" status)" running
 	[[ -d /sys/fs/cgroup/pids$CGROUP_PARENT/$CTR_ID ]]
+}
+
+# ---- a relative mount destination ----------------------------------------------
+
+@test "a relative mount destination is mounted from the container's / with runc 1.1's deprecation warning" {
+	make_bundle -- sh -c 'grep " /mnt/x " /proc/self/mountinfo'
+	update_config '.mounts += [{destination: "mnt/x", type: "tmpfs", source: "tmpfs"}]'
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	assert_output --partial "mount destination mnt/x is not absolute. Support for non-absolute mount destinations will be removed in a future release."
+	assert_output --regexp ' /mnt/x [^ ]+ - tmpfs '
 }
 
 # ---- no mount namespace --------------------------------------------------------
