@@ -14,7 +14,8 @@
  *    both (whether this host has them is for `ocirt check`);
  *  - mountExtensions.idmap: true (bind mounts, mounts.c);
  *  - netDevices: true (src/linux/netdev.c);
- *  - intelRdt: false, because validate.c refuses it;
+ *  - intelRdt: true, with schemata and enableMonitoring (src/linux/resctrl.c;
+ *    whether this host has resctrl is for create to find);
  *  - linux.memoryPolicy: the modes and flags scheduling.c parses (the spec's
  *    whole list; the host's kernel may still refuse the newer ones).
  * potentiallyUnsafeConfigAnnotations is left out, since no annotation of
@@ -145,7 +146,11 @@ gen_linux (yajl_gen g)
          && gen_close (g)
          && gen_enabled (g, "apparmor", true)
          && gen_enabled (g, "selinux", true)
-         && gen_enabled (g, "intelRdt", false)
+         && gen_open (g, "intelRdt")
+         && gen_bool (g, "enabled", true)
+         && gen_bool (g, "schemata", true)
+         && gen_bool (g, "monitoring", true)
+         && gen_close (g)
          && gen_open (g, "mountExtensions")
          && gen_enabled (g, "idmap", true)
          && gen_close (g)

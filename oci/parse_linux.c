@@ -484,7 +484,7 @@ parse_seccomp (struct json_ctx *c, yajl_val v, struct oci_seccomp **out)
   return 0;
 }
 
-/* ---- features ocirt refuses for now (parsed for completeness) ----------- */
+/* ---- intelRdt, memoryPolicy ------------------------------------------------ */
 
 static int
 parse_intel_rdt (struct json_ctx *c, yajl_val v, struct oci_intel_rdt **out)

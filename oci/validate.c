@@ -1,10 +1,11 @@
 /* validate.c - semantic checks of a parsed config.json.
  *
  * Owns: the rules the JSON types cannot express (versions, absolute paths,
- * namespace combinations, id mappings, enumerated strings), and the table of
- * known fields ocirt cannot honour yet. runtime-spec requires an error for
- * values a runtime cannot apply; silently ignoring, say, an AppArmor profile
- * would run the container with less confinement than its owner asked for.
+ * namespace combinations, id mappings, enumerated strings). runtime-spec
+ * requires an error for values a runtime cannot apply; silently ignoring,
+ * say, an AppArmor profile would run the container with less confinement
+ * than its owner asked for. What depends on the host (a kernel feature, a
+ * mounted filesystem) is checked where it is used, before anything exists.
  *
  * It must never touch the host: every check here is pure, so `ocirt create`
  * fails before any namespace, cgroup or mount exists.
@@ -416,45 +417,20 @@ check_linux (const struct oci_config *cfg, const char *file, ocirt_error_t *err)
   return 0;
 }
 
-/* ---- known fields ocirt cannot honour yet ------------------------------- */
-
-/* Each predicate returns the index of the offending array element, 0 for
- * a plain field, or -1 when the field is absent or harmless. Remove an
- * entry when its feature lands. */
-typedef long (*unsupported_fn) (const struct oci_config *cfg);
-
-static long
-has_intel_rdt (const struct oci_config *c)
-{
-  return c->linux_ && c->linux_->intel_rdt ? 0 : -1;
-}
-
-/* A "[]" in the path is replaced by the index the predicate returns. */
-static const struct
-{
-  const char *path;
-  unsupported_fn present;
-  const char *message;
-} unsupported[] = {
-  { ".linux.intelRdt", has_intel_rdt, "intel rdt is not supported yet" },
-};
-
+/* runc's rule for closID: a directory name under the resctrl root, not "."
+ * or ".."; runtime-spec adds "/", the root itself (the default group). Each
+ * line of schemata is one line of the schemata file. */
 static int
-refuse_unsupported (const struct oci_config *cfg, const char *file, ocirt_error_t *err)
+check_intel_rdt (const struct oci_intel_rdt *r, const char *file, ocirt_error_t *err)
 {
-  for (size_t i = 0; i < ARRAY_SIZE (unsupported); i++)
-    {
-      const char *path = unsupported[i].path;
-      const char *hole = strstr (path, "[]");
-      long at = unsupported[i].present (cfg);
-
-      if (at < 0)
-        continue;
-      if (hole)
-        return fail (err, file, "%.*s[%ld]%s: %s", (int) (hole - path), path, at, hole + 2,
-                     unsupported[i].message);
-      return fail (err, file, "%s: %s", path, unsupported[i].message);
-    }
+  if (r == NULL)
+    return 0;
+  const char *c = r->clos_id;
+  if (c && strcmp (c, "/") != 0 && (strcmp (c, ".") == 0 || strcmp (c, "..") == 0 || strchr (c, '/')))
+    return fail (err, file, ".linux.intelRdt.closID: invalid intelRdt.ClosID \"%s\"", c);
+  for (size_t i = 0; i < r->n_schemata; i++)
+    if (strchr (r->schemata[i], '\n'))
+      return fail (err, file, ".linux.intelRdt.schemata[%zu]: must not contain a newline", i);
   return 0;
 }
 
@@ -468,7 +444,7 @@ oci_config_validate (const struct oci_config *cfg, const char *file, ocirt_error
       || check_hooks (cfg, file, err) < 0
       || check_namespaces (cfg, file, err) < 0
       || check_linux (cfg, file, err) < 0
-      || refuse_unsupported (cfg, file, err) < 0)
+      || check_intel_rdt (cfg->linux_ ? cfg->linux_->intel_rdt : NULL, file, err) < 0)
     return -1;
   return 0;
 }

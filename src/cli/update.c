@@ -33,6 +33,8 @@ enum
   OPT_CPUSET_MEMS,
   OPT_PIDS_LIMIT,
   OPT_BLKIO_WEIGHT,
+  OPT_L3_CACHE_SCHEMA,
+  OPT_MEM_BW_SCHEMA,
 };
 
 static const struct option update_options[] = {
@@ -52,6 +54,8 @@ static const struct option update_options[] = {
   { "cpuset-mems", required_argument, NULL, OPT_CPUSET_MEMS },
   { "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT },
   { "blkio-weight", required_argument, NULL, OPT_BLKIO_WEIGHT },
+  { "l3-cache-schema", required_argument, NULL, OPT_L3_CACHE_SCHEMA },
+  { "mem-bw-schema", required_argument, NULL, OPT_MEM_BW_SCHEMA },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -203,6 +207,7 @@ run_update (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
   __attribute__ ((cleanup (free_values))) char *values[N_VALUES] = { 0 };
   cleanup_free char *json = NULL;
   const char *resources = NULL;
+  struct update_rdt rdt = { 0 };
   size_t len = 0;
   int c, idx = -1;
 
@@ -226,6 +231,13 @@ run_update (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
                                      "update --help')", argv[optind - 1]);
         case OPT_RESOURCES:
           resources = optarg;
+          continue;
+        /* Not resources: they apply with --resources too, as in runc. */
+        case OPT_L3_CACHE_SCHEMA:
+          rdt.l3_cache_schema = *optarg ? optarg : NULL;
+          continue;
+        case OPT_MEM_BW_SCHEMA:
+          rdt.mem_bw_schema = *optarg ? optarg : NULL;
           continue;
         case OPT_MEMORY:
         case OPT_MEMORY_RESERVATION:
@@ -291,7 +303,7 @@ run_update (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
   return container_update (&g->ctx, argv[optind], json, len,
                            resources ? (strcmp (resources, "-") == 0 ? "<stdin>" : resources)
                                      : "update flags",
-                           err) < 0
+                           &rdt, err) < 0
            ? -1
            : 0;
 }
@@ -316,5 +328,8 @@ const struct cli_verb verb_update = {
           "   --cpuset-cpus LIST        CPUs to use, e.g. 0-2,4\n"
           "   --cpuset-mems LIST        memory nodes to use\n"
           "   --pids-limit N            maximum number of pids (-1 or 0: unlimited)\n"
-          "   --blkio-weight N          block IO weight, 10 to 1000 (0: unset, as in runc)\n",
+          "   --blkio-weight N          block IO weight, 10 to 1000 (0: unset, as in runc)\n"
+          "   --l3-cache-schema S       Intel RDT L3 cache schema of the container's resctrl\n"
+          "                             group, e.g. L3:0=f (made if the config had no intelRdt)\n"
+          "   --mem-bw-schema S         Intel RDT memory bandwidth schema, e.g. MB:0=50\n",
 };

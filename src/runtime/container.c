@@ -46,6 +46,7 @@
 #include "../net/net_state.h"
 #include "../linux/namespaces.h"
 #include "../linux/procfs.h"
+#include "../linux/resctrl.h"
 #include "../linux/seccomp.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
@@ -99,6 +100,9 @@ struct launch
   int tty_master;                 /* kept for the proxy, or -1 */
   bool cgroup_made;
   bool cgroup_existed;            /* found, not made: never removed */
+  struct resctrl rdt;             /* linux.intelRdt: the resctrl mount */
+  bool rdt_apply;                 /* intelRdt is applied (resctrl_check) */
+  bool rdt_joined;                /* the group is in use: remove it on abort */
   int cgroup_fd;                  /* v2: the cgroup for CLONE_INTO_CGROUP */
   bool cloned_into_cgroup;
   struct systemd_unit sd;         /* --systemd-cgroup: its unit (sd.name) */
@@ -111,6 +115,7 @@ launch_init (struct launch *l)
   memset (l, 0, sizeof *l);
   l->cli_pid = getpid ();
   l->root_fd = l->dir_fd = l->fifo_fd = l->proc_fd = l->sync_fd = l->pidfd = l->tty_master = l->cgroup_fd = -1;
+  l->rdt.root_fd = -1;
   for (int i = 0; i < OCI_NS_COUNT; i++)
     l->ns.join_fd[i] = -1;
 }
@@ -144,6 +149,7 @@ launch_release (struct launch *l)
   close_fd (&l->pidfd);
   close_fd (&l->tty_master);
   close_fd (&l->cgroup_fd);
+  resctrl_close (&l->rdt);
   close_fd (&l->dir_fd);
   close_fd (&l->root_fd);
   state_clear (&l->st);
@@ -213,6 +219,9 @@ launch_abort (const struct runtime_ctx *ctx, struct launch *l, const char *id)
   else if (l->cgroup_made && l->cgroup_path)
     remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
   error_release (&ignored);
+  if (l->rdt_joined)
+    resctrl_remove (&l->rdt, l->cfg->linux_->intel_rdt, id, &ignored);
+  error_release (&ignored);
   if (l->dir_fd >= 0)
     {
       run_poststop (ctx, l->dir_fd, &l->st);
@@ -269,6 +278,24 @@ warn_relative_mounts (const struct launch *l, const struct runtime_ctx *ctx)
                  "mount destination %s is not absolute. Support for non-absolute mount destinations will be "
                  "removed in a future release.",
                  l->cfg->mounts[i].destination);
+}
+
+/* linux.intelRdt, before anything exists: the resctrl mount, and runc's
+ * refusal of a schema this host cannot apply. Without resctrl, a config
+ * that needs none of it runs without it, as with runc, with a warning. */
+static int
+prepare_rdt (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *err)
+{
+  const struct oci_intel_rdt *rdt = l->cfg->linux_ ? l->cfg->linux_->intel_rdt : NULL;
+  const char *warning;
+
+  if (rdt == NULL)
+    return 0;
+  if (resctrl_open (&l->rdt, err) < 0 || resctrl_check (&l->rdt, rdt, &l->rdt_apply, &warning, err) < 0)
+    return -1;
+  if (warning)
+    log_write (ctx->log, "warning", "%s", warning);
+  return 0;
 }
 
 /* systemd socket activation, as runc passes it on: LISTEN_FDS=N with
@@ -656,6 +683,21 @@ place_in_cgroup (struct launch *l, const struct runtime_ctx *ctx, pid_t pid, oci
   return cgroup_enter (l->cgroup_path, pid, err);
 }
 
+/* Then its resctrl group, which what it forks inherits, as runc puts it
+ * there after the cgroup. */
+static int
+place_in_groups (struct launch *l, const struct runtime_ctx *ctx, pid_t pid, ocirt_error_t *err)
+{
+  if (place_in_cgroup (l, ctx, pid, err) < 0)
+    return -1;
+  if (!l->rdt_apply)
+    return 0;
+  if (resctrl_join (&l->rdt, l->cfg->linux_->intel_rdt, l->st.id, pid, err) < 0)
+    return -1;
+  l->rdt_joined = true;
+  return 0;
+}
+
 /* A map that cannot be written because the init is gone (its /proc files
  * are root's once it has exited) says so, with how it ended: a permission
  * error alone would point at the mapping. */
@@ -679,7 +721,7 @@ configure_init (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *
 {
   const struct oci_linux *lx = l->cfg->linux_;
 
-  if (place_in_cgroup (l, ctx, l->pid, err) < 0)
+  if (place_in_groups (l, ctx, l->pid, err) < 0)
     return -1;
   if ((l->ns.clone_flags & CLONE_NEWUSER) && idmap_write (l->pid, lx, l->proc_fd, err) < 0)
     return init_died_first (l, err);
@@ -781,7 +823,7 @@ static int
 place_criu (pid_t pid, void *data, ocirt_error_t *err)
 {
   struct restore_place *p = data;
-  return place_in_cgroup (p->l, p->ctx, pid, err);
+  return place_in_groups (p->l, p->ctx, pid, err);
 }
 
 /* restore: the init comes from criu's images instead of a clone, as our
@@ -816,7 +858,8 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
   if (state_validate_id (o->id, err) < 0 || load_bundle (l, o, err) < 0)
     return -1;
   warn_relative_mounts (l, ctx);
-  if (pass_listen_fds (l, o, err) < 0 || prepare_security (l, ctx, err) < 0 || ns_plan_build (l->cfg->linux_, &l->ns, err) < 0)
+  if (pass_listen_fds (l, o, err) < 0 || prepare_security (l, ctx, err) < 0 || prepare_rdt (l, ctx, err) < 0
+      || ns_plan_build (l->cfg->linux_, &l->ns, err) < 0)
     return -1;
   /* Hooks run in the bundle, as runc's do. */
   if (chdir (l->bundle) < 0)
@@ -1276,6 +1319,9 @@ destroy_launched (const struct runtime_ctx *ctx, struct launch *l, const char *i
   else if (l->cgroup_path)
     remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
   error_release (&ignored);
+  if (l->rdt_joined)
+    resctrl_remove (&l->rdt, l->cfg->linux_->intel_rdt, id, &ignored);
+  error_release (&ignored);
   run_poststop (ctx, l->dir_fd, &l->st);
   state_dir_remove (l->root_fd, id, &ignored);
   error_release (&ignored);
@@ -1453,6 +1499,25 @@ kill_and_wait (const struct container_state *st, ocirt_error_t *err)
   return 0;
 }
 
+/* The container's resctrl group, by the config copy (update may have added
+ * intelRdt to it). Gone with the resctrl mount, there is nothing to do. */
+static int
+remove_rdt_group (int dir_fd, const char *id, ocirt_error_t *err)
+{
+  cleanup_error ocirt_error_t ignored = NULL;
+  cleanup_config struct oci_config *cfg = container_read_config (dir_fd, &ignored);
+  struct resctrl r;
+  int ret;
+
+  if (cfg == NULL || cfg->linux_ == NULL || cfg->linux_->intel_rdt == NULL)
+    return 0;
+  if (resctrl_open (&r, err) < 0)
+    return -1;
+  ret = r.root_fd < 0 ? 0 : resctrl_remove (&r, cfg->linux_->intel_rdt, id, err);
+  resctrl_close (&r);
+  return ret;
+}
+
 int
 container_delete (const struct runtime_ctx *ctx, const char *id, bool force, ocirt_error_t *err)
 {
@@ -1508,6 +1573,8 @@ container_delete (const struct runtime_ctx *ctx, const char *id, bool force, oci
         goto out;
     }
   else if (st.cgroup_path && cgroup_destroy (st.cgroup_path, err) < 0)
+    goto out;
+  if (remove_rdt_group (dir_fd, id, err) < 0)
     goto out;
   run_poststop (ctx, dir_fd, &st);
   ret = state_dir_remove (root_fd, id, err);

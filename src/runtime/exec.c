@@ -23,6 +23,7 @@
 #include "../linux/lsm.h"
 #include "../linux/namespaces.h"
 #include "../linux/procfs.h"
+#include "../linux/resctrl.h"
 #include "../linux/seccomp.h"
 #include "../linux/terminal.h"
 #include "../util/cleanup.h"
@@ -381,6 +382,23 @@ enter_cgroups (const struct exec_ctx *x, const struct exec_opts *o, pid_t pid, b
   return 0;
 }
 
+/* runc puts an exec'd process in the container's resctrl group too. */
+static int
+enter_rdt_group (const struct exec_ctx *x, const char *id, pid_t pid, ocirt_error_t *err)
+{
+  const struct oci_intel_rdt *rdt = x->cfg->linux_ ? x->cfg->linux_->intel_rdt : NULL;
+  struct resctrl r;
+  int ret;
+
+  if (rdt == NULL)
+    return 0;
+  if (resctrl_open (&r, err) < 0)
+    return -1;
+  ret = r.root_fd < 0 ? 0 : resctrl_add_process (&r, rdt, id, pid, err);
+  resctrl_close (&r);
+  return ret;
+}
+
 /* The exec'd process's filter is in: its SCMP_ACT_NOTIFY listener goes to
  * the agent from here, where listenerPath is the host's path (runc sends
  * the state of the running container with the new process's pid). */
@@ -456,6 +474,8 @@ spawn (struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_p
   cleanup_close int sync_fd = sv[0];
 
   int r = enter_cgroups (x, o, pid, in_cgroup, err);
+  if (r == 0)
+    r = enter_rdt_group (x, o->id, pid, err);
   if (r == 0)
     r = sync_send (sync_fd, SYNC_GO, 0, NULL, err);
   while (r == 0)

@@ -14,6 +14,7 @@
 #include "../../oci/config.h"
 #include "../linux/cgroup.h"
 #include "../linux/cgroup_systemd.h"
+#include "../linux/resctrl.h"
 #include "../util/cleanup.h"
 #include "../util/fs.h"
 #include "../util/json.h"
@@ -126,6 +127,50 @@ out:
   return steal_pointer (&out);
 }
 
+/* runc's checks of --l3-cache-schema and --mem-bw-schema, in its words,
+ * before anything else: the host must offer what they set. */
+static int
+rdt_check (const struct update_rdt *rdt, struct resctrl *r, ocirt_error_t *err)
+{
+  if (resctrl_open (r, err) < 0)
+    return -1;
+  if (rdt->l3_cache_schema && !r->cat)
+    return make_error (err, 0, "Intel RDT/CAT: l3 cache schema is not enabled");
+  if (rdt->mem_bw_schema && !r->mba)
+    return make_error (err, 0, "Intel RDT/MBA: memory bandwidth schema is not enabled");
+  return 0;
+}
+
+/* {"linux": {"intelRdt": {...}}} with both schemas: as runc, the one not
+ * given becomes empty, so the group's schemata get only the given one. */
+static char *
+rdt_patch (const struct update_rdt *rdt)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  const unsigned char *buf;
+  size_t len;
+  char *out;
+
+  if (g == NULL)
+    abort ();
+  yajl_gen_map_open (g);
+  json_gen_str (g, "linux");
+  yajl_gen_map_open (g);
+  json_gen_str (g, "intelRdt");
+  yajl_gen_map_open (g);
+  json_gen_str (g, "l3CacheSchema");
+  json_gen_str (g, rdt->l3_cache_schema ? rdt->l3_cache_schema : "");
+  json_gen_str (g, "memBwSchema");
+  json_gen_str (g, rdt->mem_bw_schema ? rdt->mem_bw_schema : "");
+  yajl_gen_map_close (g);
+  yajl_gen_map_close (g);
+  yajl_gen_map_close (g);
+  if (yajl_gen_get_buf (g, &buf, &len) != yajl_gen_status_ok || (out = strndup ((const char *) buf, len)) == NULL)
+    abort ();
+  yajl_gen_free (g);
+  return out;
+}
+
 /* What is written to the cgroup: the fields the update names, except that
  * memory and cpu are taken whole from the merged config, because the kernel
  * checks their values against each other (limit and memory+swap on v1; cpu.max
@@ -142,10 +187,17 @@ to_apply (const struct oci_resources *upd, const struct oci_resources *merged)
   return a;
 }
 
+static void
+resctrl_closep (struct resctrl *r)
+{
+  resctrl_close (r);
+}
+
 int
 container_update (const struct runtime_ctx *ctx, const char *id, const char *resources_json,
-                  size_t len, const char *source, ocirt_error_t *err)
+                  size_t len, const char *source, const struct update_rdt *rdt, ocirt_error_t *err)
 {
+  __attribute__ ((cleanup (resctrl_closep))) struct resctrl res = { .root_fd = -1 };
   __attribute__ ((cleanup (resources_freep))) struct oci_resources *upd = NULL;
   cleanup_config struct oci_config *cfg = NULL, *old_cfg = NULL;
   cleanup_free char *old = NULL, *patch = NULL, *merged = NULL;
@@ -155,6 +207,10 @@ container_update (const struct runtime_ctx *ctx, const char *id, const char *res
   size_t old_len, merged_len;
   int r;
 
+  if (rdt && !rdt->l3_cache_schema && !rdt->mem_bw_schema)
+    rdt = NULL;
+  if (rdt && rdt_check (rdt, &res, err) < 0)
+    return -1;
   upd = oci_resources_parse (resources_json, len, source, err);
   if (upd == NULL)
     return -1;
@@ -187,6 +243,13 @@ container_update (const struct runtime_ctx *ctx, const char *id, const char *res
     patch = update_patch (old, old_cfg, resources_json, len, upd, err);
   if (patch)
     merged = json_merge (old, old_len, patch, strlen (patch), &merged_len, STATE_CONFIG_COPY, err);
+  if (merged && rdt)
+    {
+      cleanup_free char *with_rdt = NULL, *rpatch = rdt_patch (rdt);
+      with_rdt = json_merge (merged, merged_len, rpatch, strlen (rpatch), &merged_len, STATE_CONFIG_COPY, err);
+      free (merged);
+      merged = steal_pointer (&with_rdt);
+    }
   if (merged)
     cfg = oci_config_parse (merged, merged_len, STATE_CONFIG_COPY, err);
   if (cfg == NULL)
@@ -213,6 +276,10 @@ container_update (const struct runtime_ctx *ctx, const char *id, const char *res
     r = st.systemd_unit ? systemd_unit_update (st.systemd_unit, st.systemd_user, &apply, err) : 0;
   if (r == 0)
     r = cgroup_apply_resources (st.cgroup_path, &apply, err);
+  /* runc makes the group (named after the container) when the config had
+   * no intelRdt, and puts the init in it. */
+  if (r == 0 && rdt)
+    r = resctrl_join (&res, cfg->linux_->intel_rdt, id, st.pid, err);
   state_clear (&st);
   if (r < 0)
     return -1;

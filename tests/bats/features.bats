@@ -84,13 +84,14 @@ features() {
 	done
 }
 
-@test "features reports intelRdt as unsupported, idmap mounts, netDevices and memoryPolicy as supported" {
+@test "features reports intelRdt (with schemata and monitoring), idmap mounts, netDevices and memoryPolicy as supported" {
 	ocirt_only "runc 1.1 lists none of these"
 	features
-	run jq -c '[.linux.intelRdt.enabled, .linux.mountExtensions.idmap.enabled, .linux.netDevices.enabled,
+	run jq -c '[.linux.intelRdt.enabled, .linux.intelRdt.schemata, .linux.intelRdt.monitoring,
+		.linux.mountExtensions.idmap.enabled, .linux.netDevices.enabled,
 		(.linux.memoryPolicy.modes | length), (.linux.memoryPolicy.flags | length)]' \
 		"$BATS_TEST_TMPDIR/features.json"
-	assert_output '[false,true,true,7,3]'
+	assert_output '[true,true,true,true,true,7,3]'
 }
 
 @test "features lists every capability ocirt accepts, and a capability it lists is accepted by create" {

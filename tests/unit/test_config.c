@@ -560,26 +560,39 @@ device_rules_are_checked_as_runc_checks_them (void **state)
 #undef DEVICE_RULE
 }
 
+/* linux.intelRdt: closID is a directory name under the resctrl root (runc's
+ * rule) or "/" (runtime-spec: the root); each schemata entry is one line. */
 static void
-unsupported_fields_are_refused (void **state)
+intel_rdt_rules (void **state)
 {
   (void) state;
   static const struct
   {
-    const char *fragment;
+    const char *rdt;
     const char *expected;
   } cases[] = {
-    { "\"linux\": {\"namespaces\": [{\"type\": \"mount\"}], \"intelRdt\": {\"closID\": \"g\"}}",
-      "config.json: .linux.intelRdt: intel rdt is not supported yet" },
+    { "{\"closID\": \"g\"}", NULL },
+    { "{\"closID\": \"/\"}", NULL },
+    { "{}", NULL },
+    { "{\"l3CacheSchema\": \"L3:0=f\", \"memBwSchema\": \"MB:0=50\", \"schemata\": [\"L2:0=3\"], "
+      "\"enableMonitoring\": true}",
+      NULL },
+    { "{\"closID\": \"a/b\"}", "config.json: .linux.intelRdt.closID: invalid intelRdt.ClosID \"a/b\"" },
+    { "{\"closID\": \"..\"}", "config.json: .linux.intelRdt.closID: invalid intelRdt.ClosID \"..\"" },
+    { "{\"closID\": \".\"}", "config.json: .linux.intelRdt.closID: invalid intelRdt.ClosID \".\"" },
+    { "{\"closID\": \"/g\"}", "config.json: .linux.intelRdt.closID: invalid intelRdt.ClosID \"/g\"" },
+    { "{\"schemata\": [\"L3:0=f\", \"MB:0=5\\nL2:0=1\"]}",
+      "config.json: .linux.intelRdt.schemata[1]: must not contain a newline" },
   };
 
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
       cleanup_free char *json = NULL;
-      /* Every case needs the mount namespace; add it unless it has one. */
-      const char *linux_part = strstr (cases[i].fragment, "namespaces") ? "" : ", " BASE_LINUX;
-      assert_true (asprintf (&json, "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}, %s%s}",
-                             cases[i].fragment, linux_part) > 0);
+      assert_true (asprintf (&json,
+                             "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"}, \"linux\": "
+                             "{\"namespaces\": [{\"type\": \"mount\"}], \"intelRdt\": %s}}",
+                             cases[i].rdt)
+                   > 0);
       assert_validate (json, cases[i].expected);
     }
 }
@@ -680,7 +693,7 @@ main (void)
     cmocka_unit_test (files_that_are_not_regular_are_refused),
     cmocka_unit_test (validation_errors),
     cmocka_unit_test (device_rules_are_checked_as_runc_checks_them),
-    cmocka_unit_test (unsupported_fields_are_refused),
+    cmocka_unit_test (intel_rdt_rules),
     cmocka_unit_test (spec_default_parses_and_validates),
     cmocka_unit_test (spec_rootless_maps_the_caller),
     cmocka_unit_test (namespace_names_round_trip),

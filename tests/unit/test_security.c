@@ -625,7 +625,9 @@ features_json_states_what_ocirt_implements (void **state)
    * `ocirt check`'s business). */
   assert_true (YAJL_IS_TRUE (get (v, "linux", "apparmor", "enabled")));
   assert_true (YAJL_IS_TRUE (get (v, "linux", "selinux", "enabled")));
-  assert_true (YAJL_IS_FALSE (get (v, "linux", "intelRdt", "enabled")));
+  assert_true (YAJL_IS_TRUE (get (v, "linux", "intelRdt", "enabled")));
+  assert_true (YAJL_IS_TRUE (get (v, "linux", "intelRdt", "schemata")));
+  assert_true (YAJL_IS_TRUE (get (v, "linux", "intelRdt", "monitoring")));
   assert_true (YAJL_IS_TRUE (get (v, "linux", "netDevices", "enabled")));
   const char *idmap[] = { "linux", "mountExtensions", "idmap", "enabled", NULL };
   assert_true (YAJL_IS_TRUE (yajl_tree_get (v, idmap, yajl_t_any)));
