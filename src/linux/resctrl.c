@@ -227,14 +227,17 @@ open_group (const struct resctrl *r, const struct oci_intel_rdt *rdt, const char
   return fd;
 }
 
-/* mon_groups/<id> of the group, made when missing. */
+/* mon_groups/<id> of the group, made when missing (*made then). */
 static int
-open_mon_group (const struct resctrl *r, int group_fd, const char *id, bool make, ocirt_error_t *err)
+open_mon_group (const struct resctrl *r, int group_fd, const char *id, bool make, bool *made,
+                ocirt_error_t *err)
 {
   char path[512];
 
   snprintf (path, sizeof path, "mon_groups/%s", id);
-  if (make && mkdirat (group_fd, path, 0755) < 0 && errno != EEXIST)
+  if (make && mkdirat (group_fd, path, 0755) == 0)
+    *made = true;
+  else if (make && errno != EEXIST)
     {
       make_error (err, errno, "resctrl: create MON group \"%s\"", path);
       last_cmd_error (r, err);
@@ -247,16 +250,17 @@ open_mon_group (const struct resctrl *r, int group_fd, const char *id, bool make
 }
 
 /* The group's tasks, then the MON group's (the kernel takes a task into a
- * MON group only from its parent group). */
+ * MON group only from its parent group). With make_mon the MON group is
+ * made when missing, and *made_mon says so. */
 static int
 enter (const struct resctrl *r, const struct oci_intel_rdt *rdt, int group_fd, const char *name,
-       const char *id, bool make_mon, pid_t pid, ocirt_error_t *err)
+       const char *id, bool make_mon, bool *made_mon, pid_t pid, ocirt_error_t *err)
 {
   if (write_tasks (r, group_fd, group_path (name), pid, err) < 0)
     return -1;
   if (!rdt->enable_monitoring)
     return 0;
-  cleanup_close int mon_fd = open_mon_group (r, group_fd, id, make_mon, err);
+  cleanup_close int mon_fd = open_mon_group (r, group_fd, id, make_mon, made_mon, err);
   if (mon_fd < 0 || write_tasks (r, mon_fd, id, pid, err) < 0)
     return wrap_error (err, "resctrl group \"%s\"", group_path (name));
   return 0;
@@ -267,16 +271,16 @@ resctrl_join (const struct resctrl *r, const struct oci_intel_rdt *rdt, const ch
               ocirt_error_t *err)
 {
   const char *name = resctrl_group_name (rdt, id);
-  bool made;
+  bool made, made_mon = false;
   cleanup_close int group_fd = open_group (r, rdt, name, &made, err);
 
   if (group_fd < 0)
     return -1;
   if (write_schemata (r, group_fd, rdt, group_path (name), err) == 0
-      && enter (r, rdt, group_fd, name, id, true, pid, err) == 0)
+      && enter (r, rdt, group_fd, name, id, true, &made_mon, pid, err) == 0)
     return 0;
-  /* Nothing left behind: the MON group, and the group if made here. */
-  if (rdt->enable_monitoring)
+  /* Nothing left behind: the MON group and the group, if made here. */
+  if (made_mon)
     {
       char path[512];
       snprintf (path, sizeof path, "mon_groups/%s", id);
@@ -301,7 +305,8 @@ resctrl_add_process (const struct resctrl *r, const struct oci_intel_rdt *rdt, c
     return 0;
   if (group_fd < 0)
     return make_error (err, errno, "resctrl: open group \"%s\"", group_path (name));
-  return enter (r, rdt, group_fd, name, id, false, pid, err);
+  bool made_mon = false;
+  return enter (r, rdt, group_fd, name, id, false, &made_mon, pid, err);
 }
 
 int
