@@ -404,8 +404,10 @@ main (int argc, char **argv)
   const struct cli_verb *v = cli_find_verb (argv[verb_index]);
   if (v == NULL)
     {
-      make_error (&err, 0, "unknown command \"%s\" (see 'ocirt --help')", argv[verb_index]);
-      exit_code = 1;
+      /* runc's (urfave/cli's) words and exit code for any unknown
+       * command, with or without -h: its help tests look for them. */
+      make_error (&err, 0, "No help topic for '%s' (unknown command; see 'ocirt --help')", argv[verb_index]);
+      exit_code = 3;
       goto out;
     }
   /* Before any work: this may re-execute ocirt (CVE-2019-5736). */

@@ -66,10 +66,12 @@ run_sleeper() {
 	assert_equal "$output" "$exec_help"
 }
 
-@test "help of an unknown topic says No help topic for 'foo' and exits 3" {
-	run ocirt help foo
-	assert_equal "$status" 3
-	assert_output --partial "No help topic for 'foo'"
+@test "help of an unknown topic, or an unknown command with or without -h, says No help topic for 'foo' and exits 3" {
+	for args in "help foo" "foo" "foo -h" "foo --help"; do
+		run ocirt $args
+		assert_equal "$status" 3
+		assert_output --partial "No help topic for 'foo'"
+	done
 }
 
 # ---- flags after the container id -------------------------------------
