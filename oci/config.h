@@ -400,6 +400,11 @@ struct oci_config *oci_config_parse_file (const char *path, ocirt_error_t *err);
 int oci_config_validate (const struct oci_config *cfg, const char *file,
                          ocirt_error_t *err);
 
+/* What runc's init refuses in a process.env entry, in its words ("invalid
+ * environment variable" without '=', "environment variable name can't be
+ * empty"), or NULL when it is fine. */
+const char *oci_env_entry_problem (const char *entry);
+
 void oci_config_free (struct oci_config *cfg);
 #define cleanup_config __attribute__ ((cleanup (oci_config_freep)))
 static inline void oci_config_freep (struct oci_config **c) { if (*c) oci_config_free (*c); }

@@ -93,6 +93,18 @@ check_root (const struct oci_config *cfg, const char *file, ocirt_error_t *err)
   return 0;
 }
 
+const char *
+oci_env_entry_problem (const char *entry)
+{
+  const char *eq = strchr (entry, '=');
+
+  if (eq == NULL)
+    return "invalid environment variable";
+  if (eq == entry)
+    return "environment variable name can't be empty";
+  return NULL;
+}
+
 static int
 check_process (const struct oci_config *cfg, const char *file, ocirt_error_t *err)
 {
@@ -108,6 +120,12 @@ check_process (const struct oci_config *cfg, const char *file, ocirt_error_t *er
     return fail (err, file, ".process.cwd: missing required property");
   if (!is_absolute (p->cwd))
     return fail (err, file, ".process.cwd: must be an absolute path, not \"%s\"", p->cwd);
+  for (size_t i = 0; i < p->n_env; i++)
+    {
+      const char *problem = oci_env_entry_problem (p->env[i]);
+      if (problem)
+        return fail (err, file, ".process.env[%zu]: %s: \"%s\"", i, problem, p->env[i]);
+    }
   /* The kernel refuses other values with EINVAL, after the namespaces
    * exist; say so while the message can still name the field. */
   if (p->has_oom_score_adj && (p->oom_score_adj < -1000 || p->oom_score_adj > 1000))

@@ -200,6 +200,10 @@ build_process (struct exec_ctx *x, const struct exec_opts *o, ocirt_error_t *err
       x->process = *x->file_process;
       if (x->process.n_args == 0)
         return make_error (err, 0, "%s: .args: the process needs a command", o->process_file);
+      for (size_t i = 0; i < x->process.n_env; i++)
+        if (oci_env_entry_problem (x->process.env[i]))
+          return make_error (err, 0, "%s: .env[%zu]: %s: \"%s\"", o->process_file, i,
+                             oci_env_entry_problem (x->process.env[i]), x->process.env[i]);
       /* A process.json without them runs under the container's profile
        * and label (runc's newInitConfig), never unconfined. */
       if (x->cfg->process && (x->process.apparmor_profile == NULL || *x->process.apparmor_profile == '\0'))
@@ -212,6 +216,9 @@ build_process (struct exec_ctx *x, const struct exec_opts *o, ocirt_error_t *err
     return make_error (err, 0, "the container's config has no process to base the exec on");
   if (o->n_args == 0)
     return make_error (err, 0, "exec: a command is required (or --process FILE)");
+  for (size_t i = 0; i < o->n_env; i++)
+    if (oci_env_entry_problem (o->env[i]))
+      return make_error (err, 0, "--env: %s: \"%s\"", oci_env_entry_problem (o->env[i]), o->env[i]);
   x->process = *x->cfg->process;
   x->process.args = o->args;
   x->process.n_args = o->n_args;

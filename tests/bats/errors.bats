@@ -72,6 +72,15 @@ ocirt_says() {
 	ocirt_says "config.json: .process.cwd: " "absolute"
 }
 
+# runc's init refuses these, so create fails there too, in its words.
+@test "create refuses a process.env entry without '=' or with an empty name, in runc's words, and leaves nothing" {
+	make_bundle -- true
+	update_config '.process.env += ["FOO"]'
+	create_refused "invalid environment variable"
+	update_config '.process.env[-1] = "=x"'
+	create_refused "environment variable name can't be empty"
+}
+
 @test "create refuses a config without process.args" {
 	make_bundle
 	update_config 'del(.process.args)'

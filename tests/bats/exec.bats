@@ -190,6 +190,24 @@ status_field() {
 	assert_equal "${lines[3]}" 1001
 }
 
+# As runc: a bad entry fails the exec with 255, and nothing runs.
+@test "exec refuses an --env or process.json env entry without '=' or with an empty name, exit 255, in runc's words" {
+	make_bundle
+	run_container
+	try exec -e FOO "$CTR_ID" touch /tmp/ran
+	assert_equal "$status" 255
+	assert_output --partial "invalid environment variable"
+	try exec -e =x "$CTR_ID" touch /tmp/ran
+	assert_equal "$status" 255
+	assert_output --partial "environment variable name can't be empty"
+	echo '{"args": ["touch", "/tmp/ran"], "cwd": "/", "env": ["PATH=/bin", "=x"]}' >"$BATS_TEST_TMPDIR/p.json"
+	try exec -p "$BATS_TEST_TMPDIR/p.json" "$CTR_ID"
+	assert_equal "$status" 255
+	assert_output --partial "environment variable name can't be empty"
+	run ocirt exec "$CTR_ID" test -e /tmp/ran
+	assert_failure
+}
+
 @test "exec of a missing executable exits 255 with \"no such file or directory\"" {
 	make_bundle
 	run_container
