@@ -1,4 +1,5 @@
 /* list.c - `ocirt list`: every container under the state root. */
+#include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -146,6 +147,10 @@ run_list (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
   cleanup_strv char **ids = NULL;
   size_t n = 0;
   cleanup_close int root_fd = open (g->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  /* No root yet is an empty list; one that cannot be a root is an error
+   * (runc fails to make it). */
+  if (root_fd < 0 && errno != ENOENT)
+    return make_error (err, errno, "open state root \"%s\"", g->root);
   if (root_fd >= 0 && state_list_ids (root_fd, &ids, &n, err) < 0)
     return -1;
   cleanup_free struct list_row *rows = calloc (n + 1, sizeof *rows);

@@ -342,6 +342,16 @@ wait_sig_count() {
 	assert_equal "$(jq -r --arg id "$CTR_ID-2" '.[] | select(.id == $id) | .status' <<<"$output")" running
 }
 
+@test "list with a --root that is not a directory fails, naming it; with a missing one it is empty" {
+	touch "$BATS_TEST_TMPDIR/file"
+	run "$OCIRT" --root "$BATS_TEST_TMPDIR/file" list
+	assert_failure
+	assert_output --regexp "$BATS_TEST_TMPDIR/file\\\\?\"?: not a directory"
+	run "$OCIRT" --root "$BATS_TEST_TMPDIR/none" list -q
+	assert_success
+	assert_output ""
+}
+
 @test "list --format json validates against schema/list.json" {
 	require_validator
 	[[ -f $REPO/schema/list.json ]] || skip "no schema/list.json yet"
