@@ -140,6 +140,33 @@ gen_blkio (yajl_gen g, const char *k, const struct cgroup_blkio_entry *e, size_t
   yajl_gen_array_close (g);
 }
 
+/* runc's CPUSet: the lists left out when empty, the flags always. */
+static void
+gen_cpuset (yajl_gen g, const struct cgroup_stats *s)
+{
+  char buf[24];
+  int n;
+
+  json_gen_str (g, "cpuset");
+  yajl_gen_map_open (g);
+  if (s->cpuset.n_cpus)
+    u64_array (g, "cpus", s->cpuset.cpus, s->cpuset.n_cpus);
+  u64 (g, "cpu_exclusive", s->cpuset.cpu_exclusive);
+  if (s->cpuset.n_mems)
+    u64_array (g, "mems", s->cpuset.mems, s->cpuset.n_mems);
+  u64 (g, "mem_hardwall", s->cpuset.mem_hardwall);
+  u64 (g, "mem_exclusive", s->cpuset.mem_exclusive);
+  u64 (g, "memory_migrate", s->cpuset.memory_migrate);
+  u64 (g, "memory_spread_page", s->cpuset.memory_spread_page);
+  u64 (g, "memory_spread_slab", s->cpuset.memory_spread_slab);
+  u64 (g, "memory_pressure", s->cpuset.memory_pressure);
+  u64 (g, "sched_load_balance", s->cpuset.sched_load_balance);
+  json_gen_str (g, "sched_relax_domain_level");
+  n = snprintf (buf, sizeof buf, "%" PRId64, s->cpuset.sched_relax_domain_level);
+  yajl_gen_number (g, buf, (size_t) n);
+  yajl_gen_map_close (g);
+}
+
 /* The "data" object of a stats event (runc's types.Stats). */
 static char *
 stats_json (const struct cgroup_stats *s)
@@ -172,6 +199,8 @@ stats_json (const struct cgroup_stats *s)
   u64_nz (g, "throttled_time", s->cpu.throttled_time);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
+
+  gen_cpuset (g, s);
 
   json_gen_str (g, "memory");
   yajl_gen_map_open (g);
@@ -218,6 +247,15 @@ stats_json (const struct cgroup_stats *s)
       yajl_gen_map_close (g);
     }
   yajl_gen_map_close (g);
+
+  /* runc's last two: its Intel RDT statistics (empty, as runc's without
+   * RDT; ocirt does not read them) and the interfaces of libcontainer's
+   * own network config, which an OCI bundle never has. */
+  json_gen_str (g, "intel_rdt");
+  yajl_gen_map_open (g);
+  yajl_gen_map_close (g);
+  json_gen_str (g, "network_interfaces");
+  yajl_gen_null (g);
 
   yajl_gen_map_close (g);
   yajl_gen_get_buf (g, &buf, &len);

@@ -187,6 +187,15 @@ struct cgroup_stats
   } blkio;
   struct cgroup_hugetlb_entry *hugetlb;
   size_t n_hugetlb;
+  struct
+  {
+    uint64_t *cpus, *mems;                   /* the lists, expanded */
+    size_t n_cpus, n_mems;
+    /* v1's cpuset flags (0 on v2, which has none); relax level -1: default */
+    uint64_t cpu_exclusive, mem_hardwall, mem_exclusive, memory_migrate, memory_spread_page,
+      memory_spread_slab, memory_pressure, sched_load_balance;
+    int64_t sched_relax_domain_level;
+  } cpuset;
 };
 
 /* Read the statistics of the container's cgroup (v1: every hierarchy that

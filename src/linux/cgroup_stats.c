@@ -2,7 +2,8 @@
  * notification of its OOM kills, for `ocirt events`.
  *
  * Owns: reading the accounting files of v1 (cpuacct, cpu, memory, pids,
- * blkio, hugetlb) and v2 (cpu.stat, memory.*, pids.*, io.stat, hugetlb.*)
+ * blkio, hugetlb, cpuset) and v2 (cpu.stat, memory.*, pids.*, io.stat,
+ * hugetlb.*, cpuset.*.effective)
  * into one runc-shaped struct cgroup_stats, and the OOM watch (v1 eventfd
  * through cgroup.event_control, v2 inotify on memory.events).
  * Must never: write a control file other than v1's cgroup.event_control, or
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "../util/cleanup.h"
+#include "scheduling.h"
 
 #define STAT_BUF 65536
 /* USER_HZ of cpuacct.stat; fixed at 100 in the kernel ABI. */
@@ -259,6 +261,33 @@ read_hugetlb (const char *dir, bool v2, struct cgroup_stats *s)
     }
 }
 
+/* A cpuset list file ("0-1,3\n") as the numbers in it; none when the file
+ * is missing or empty (a new v1 cpuset before it is given cpus). */
+static void
+read_id_list (const char *dir, const char *file, uint64_t **out, size_t *n)
+{
+  cleanup_free char *text = NULL;
+  cleanup_error ocirt_error_t ignored = NULL;
+  cpu_set_t *set = NULL;
+  size_t size = 0, k = 0;
+
+  *out = NULL;
+  *n = 0;
+  if (read_text (dir, file, &text) <= 0)
+    return;
+  text[strcspn (text, "\n")] = '\0';
+  if (*text == '\0' || cpu_list_parse (text, file, &set, &size, &ignored) < 0)
+    return;
+  *out = calloc ((size_t) CPU_COUNT_S (size, set) + 1, sizeof **out);
+  if (*out == NULL)
+    abort ();
+  for (size_t c = 0; c < size * 8; c++)
+    if (CPU_ISSET_S (c, size, set))
+      (*out)[k++] = c;
+  *n = k;
+  CPU_FREE (set);
+}
+
 /* ------------------------------------------------------------------ */
 /* v1                                                                   */
 
@@ -397,6 +426,29 @@ v1_blkio (const struct cgroup_layout *l, const char *path, struct cgroup_stats *
     parse_blkio_v1 (text, &s->blkio.serviced, &s->blkio.n_serviced);
 }
 
+/* runc's CPUSetStats: the lists and the flags of the cpuset hierarchy. */
+static void
+v1_cpuset (const struct cgroup_layout *l, const char *path, struct cgroup_stats *s)
+{
+  char dir[PATH_MAX];
+  char buf[32];
+
+  if (!v1_dir (l, CGC_CPUSET, path, dir, sizeof dir))
+    return;
+  read_id_list (dir, "cpuset.cpus", &s->cpuset.cpus, &s->cpuset.n_cpus);
+  read_id_list (dir, "cpuset.mems", &s->cpuset.mems, &s->cpuset.n_mems);
+  read_u64 (dir, "cpuset.cpu_exclusive", &s->cpuset.cpu_exclusive);
+  read_u64 (dir, "cpuset.mem_hardwall", &s->cpuset.mem_hardwall);
+  read_u64 (dir, "cpuset.mem_exclusive", &s->cpuset.mem_exclusive);
+  read_u64 (dir, "cpuset.memory_migrate", &s->cpuset.memory_migrate);
+  read_u64 (dir, "cpuset.memory_spread_page", &s->cpuset.memory_spread_page);
+  read_u64 (dir, "cpuset.memory_spread_slab", &s->cpuset.memory_spread_slab);
+  read_u64 (dir, "cpuset.memory_pressure", &s->cpuset.memory_pressure);
+  read_u64 (dir, "cpuset.sched_load_balance", &s->cpuset.sched_load_balance);
+  if (cgroup_read_raw (dir, "cpuset.sched_relax_domain_level", buf, sizeof buf) > 0)
+    s->cpuset.sched_relax_domain_level = strtoll (buf, NULL, 10);
+}
+
 static int
 v1_collect (const struct cgroup_layout *l, const char *path, struct cgroup_stats *s,
             ocirt_error_t *err)
@@ -411,6 +463,7 @@ v1_collect (const struct cgroup_layout *l, const char *path, struct cgroup_stats
   v1_cpu (l, path, s);
   v1_pids (l, path, s);
   v1_blkio (l, path, s);
+  v1_cpuset (l, path, s);
   /* Hybrid hosts may carry hugetlb on the cgroup2 mount only. */
   if (hh && cgroup_dir (dir, sizeof dir, hh, path, &ignored) == 0)
     read_hugetlb (dir, false, s);
@@ -485,6 +538,9 @@ v2_collect (const struct cgroup_layout *l, const char *path, struct cgroup_stats
   if (read_text (dir, "io.stat", &text) > 0)
     parse_io_stat (text, s);
   read_hugetlb (dir, true, s);
+  /* v2 has no cpuset flags: the sets the container may use. */
+  read_id_list (dir, "cpuset.cpus.effective", &s->cpuset.cpus, &s->cpuset.n_cpus);
+  read_id_list (dir, "cpuset.mems.effective", &s->cpuset.mems, &s->cpuset.n_mems);
   return 0;
 }
 
@@ -524,6 +580,8 @@ cgroup_stats_clear (struct cgroup_stats *s)
   free (s->blkio.service_bytes);
   free (s->blkio.serviced);
   free (s->hugetlb);
+  free (s->cpuset.cpus);
+  free (s->cpuset.mems);
   memset (s, 0, sizeof *s);
 }
 

@@ -82,6 +82,10 @@ teardown() { common_teardown; }
 	t_events_stats
 }
 
+@test "events --stats has runc's parts in runc's order, and cpuset the container's cpus and mems" {
+	t_events_cpuset
+}
+
 @test "events streams stats every interval and ends when the container stops" {
 	t_events_stream
 }

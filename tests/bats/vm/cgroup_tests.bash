@@ -379,6 +379,17 @@ t_events_stats() {
 	assert_output "stats $CTR_ID true true 64 true array object"
 }
 
+# events --stats has runc's parts in runc's order (types.Stats), and its
+# cpuset the cpus and mems the container may use (v2: the effective sets)
+t_events_cpuset() {
+	cg_bundle 'exec sleep 1000' '.linux.resources.cpu = {"cpus": "0", "mems": "0"}'
+	start_container
+	run ocirt events --stats "$CTR_ID"
+	assert_success
+	run jq -c '.data | [keys_unsorted, .cpuset.cpus, .cpuset.mems, .intel_rdt, .network_interfaces]' <<<"$output"
+	assert_output '[["cpu","cpuset","memory","pids","blkio","hugetlb","intel_rdt","network_interfaces"],[0],[0],{},null]'
+}
+
 # events streams stats every interval and ends when the container stops
 t_events_stream() {
 	cg_bundle 'exec sleep 1000'

@@ -125,6 +125,10 @@ teardown() {
 	t_events_stats
 }
 
+@test "v2: events --stats has runc's parts in runc's order, and cpuset the container's cpus and mems" {
+	t_events_cpuset
+}
+
 # The init and an exec'd process start in the container's cgroup: clone3
 # with CLONE_INTO_CGROUP, and no pid is ever written to a cgroup.procs.
 # strace -f waits for every process it follows, so what it runs must end:
