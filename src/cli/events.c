@@ -454,7 +454,7 @@ run_events (struct cli_globals *g, int argc, char **argv, ocirt_error_t *err)
   if (container_load (&g->ctx, id, &st, &status, err) < 0)
     return -1;
   if (!is_live (status))
-    r = make_error (err, 0, "container not running");
+    r = make_error (err, 0, "container with id %s is not running", id);
   else if (st.cgroup_path == NULL)
     r = make_error (err, 0, "cgroups not configured for container");
   else if (once)

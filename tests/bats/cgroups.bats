@@ -90,6 +90,16 @@ teardown() { common_teardown; }
 	t_events_stream
 }
 
+@test "events of a stopped container fails in runc's words" {
+	make_bundle -- true
+	create_container
+	ocirt kill "$CTR_ID" KILL
+	wait_for_status "$CTR_ID" stopped
+	try events --stats "$CTR_ID"
+	assert_failure
+	assert_output --partial "container with id $CTR_ID is not running"
+}
+
 @test "events rejects a malformed --interval" {
 	t_events_bad_interval
 }
