@@ -147,8 +147,6 @@ static char *
 rdt_patch (const struct update_rdt *rdt)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
-  const unsigned char *buf;
-  size_t len;
   char *out;
 
   if (g == NULL)
@@ -158,16 +156,13 @@ rdt_patch (const struct update_rdt *rdt)
   yajl_gen_map_open (g);
   json_gen_str (g, "intelRdt");
   yajl_gen_map_open (g);
-  json_gen_str (g, "l3CacheSchema");
-  json_gen_str (g, rdt->l3_cache_schema ? rdt->l3_cache_schema : "");
-  json_gen_str (g, "memBwSchema");
-  json_gen_str (g, rdt->mem_bw_schema ? rdt->mem_bw_schema : "");
+  json_gen_kv_string (g, "l3CacheSchema", rdt->l3_cache_schema);
+  json_gen_kv_string (g, "memBwSchema", rdt->mem_bw_schema);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
-  if (yajl_gen_get_buf (g, &buf, &len) != yajl_gen_status_ok || (out = strndup ((const char *) buf, len)) == NULL)
+  if ((out = json_gen_take (g, NULL)) == NULL)
     abort ();
-  yajl_gen_free (g);
   return out;
 }
 
