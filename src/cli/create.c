@@ -15,6 +15,7 @@ enum
   OPT_SHIM,
   OPT_LOG_PATH,
   OPT_KEEP,
+  OPT_NO_SUBREAPER,
   OPT_DETACH = 'd',
 };
 
@@ -29,6 +30,7 @@ static const struct option create_options[] = {
   { "shim", required_argument, NULL, OPT_SHIM },
   { "log-path", required_argument, NULL, OPT_LOG_PATH },
   { "keep", no_argument, NULL, OPT_KEEP },
+  { "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -73,6 +75,11 @@ cli_parse_create_options (const struct cli_verb *v, int argc, char **argv, struc
         if (detach == NULL)
           return make_error (err, 0, "%s: unknown option \"--keep\"", v->name);
         o->keep = true;
+        break;
+      case OPT_NO_SUBREAPER:
+        if (detach == NULL)
+          return make_error (err, 0, "%s: unknown option \"--no-subreaper\"", v->name);
+        o->no_subreaper = true;
         break;
       case OPT_DETACH:
         if (detach == NULL)

@@ -170,6 +170,19 @@ has_own_pid_namespace (const struct oci_config *cfg)
   return false;
 }
 
+/* Whether the init joins a pid namespace by path: it must then fork to be
+ * in it, and the init proper is the runtime's grandchild. */
+static bool
+joins_pid_namespace (const struct oci_config *cfg)
+{
+  const struct oci_linux *lx = cfg ? cfg->linux_ : NULL;
+
+  for (size_t i = 0; lx && i < lx->n_namespaces; i++)
+    if (lx->namespaces[i].type == OCI_NS_PID && lx->namespaces[i].path != NULL)
+      return true;
+  return false;
+}
+
 /* The end of the container's cgroup: removed if ocirt made it; if it was
  * found (cgroupsPath naming an existing cgroup, maybe a host service's, or
  * one shared with another container), nothing is removed, and its
@@ -858,6 +871,8 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
   if (state_validate_id (o->id, err) < 0 || load_bundle (l, o, err) < 0)
     return -1;
   warn_relative_mounts (l, ctx);
+  if (o->no_subreaper && joins_pid_namespace (l->cfg))
+    prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   if (pass_listen_fds (l, o, err) < 0 || prepare_security (l, ctx, err) < 0 || prepare_rdt (l, ctx, err) < 0
       || ns_plan_build (l->cfg->linux_, &l->ns, err) < 0)
     return -1;
@@ -1346,8 +1361,13 @@ container_run (const struct runtime_ctx *ctx, const struct create_opts *o, bool 
    * signals and reaps, so no shim is needed. */
   sigfillset (&all);
   sigprocmask (SIG_BLOCK, &all, &old);
-  /* The init may be our grandchild (adopt_forked_init): we wait for it. */
-  prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  /* As runc, a subreaper for what the container orphans (without a pid
+   * namespace of its own they would reach the host's init), unless
+   * --no-subreaper. The init may also be our grandchild (forked into a
+   * joined pid namespace, adopt_forked_init): then launch makes us one
+   * anyway, since only a subreaper can wait for it. */
+  if (!o->no_subreaper)
+    prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   launch_init (&l);
   l.tty_proxy = o->console_socket == NULL;
   if (launch (ctx, o, false, NULL, &l, err) < 0)

@@ -42,6 +42,7 @@ struct create_opts
   enum shim_mode shim;          /* see src/shim/shim.h for the rule */
   const char *log_path;         /* shim log; NULL: <root>/<id>/container.log */
   bool keep;                    /* run --keep: a foreground run leaves it stopped, not deleted */
+  bool no_subreaper;            /* run --no-subreaper: orphans are not reaped by ocirt */
   const struct criu_opts *restore; /* restore: the init comes from criu's images (criu.h) */
 };
 

@@ -222,6 +222,25 @@ run_sleeper() {
 	[[ ! -e $STATE_ROOT/$CTR_ID ]]
 }
 
+# runc run is a subreaper in the foreground, so what the container orphans
+# (without a pid namespace of its own) is reparented to it; --no-subreaper
+# leaves them to the host's reaper. The init's parent is the run itself.
+@test "run adopts the container's orphans as a subreaper; run --no-subreaper does not" {
+	make_bundle -- sh -c '(sleep 30 & echo $! >/tmp/orphan); sleep 0.3
+		echo "$PPID $(awk "/^PPid:/ {print \$2}" /proc/$(cat /tmp/orphan)/status)"
+		kill $(cat /tmp/orphan)'
+	update_config '.linux.namespaces |= map(select(.type != "pid"))'
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	read -r run_pid orphan_parent <<<"${lines[-1]}"
+	assert_equal "$orphan_parent" "$run_pid"
+	try run --no-subreaper --bundle "$BUNDLE" "$CTR_ID"
+	assert_success
+	read -r run_pid orphan_parent <<<"${lines[-1]}"
+	[[ $orphan_parent =~ ^[0-9]+$ && $orphan_parent != "$run_pid" ]] ||
+		fail "the orphan's parent is '$orphan_parent' with --no-subreaper (run: $run_pid)"
+}
+
 @test "ps of a stopped container prints the header alone (json: null) and exits 0" {
 	run_sleeper
 	ocirt kill "$CTR_ID" KILL
