@@ -162,12 +162,8 @@ launch_release (struct launch *l)
 static bool
 has_own_pid_namespace (const struct oci_config *cfg)
 {
-  const struct oci_linux *lx = cfg ? cfg->linux_ : NULL;
-
-  for (size_t i = 0; lx && i < lx->n_namespaces; i++)
-    if (lx->namespaces[i].type == OCI_NS_PID && lx->namespaces[i].path == NULL)
-      return true;
-  return false;
+  const struct oci_namespace *ns = cfg ? oci_config_namespace (cfg, OCI_NS_PID) : NULL;
+  return ns && ns->path == NULL;
 }
 
 /* Whether the init joins a pid namespace by path: it must then fork to be
@@ -175,12 +171,8 @@ has_own_pid_namespace (const struct oci_config *cfg)
 static bool
 joins_pid_namespace (const struct oci_config *cfg)
 {
-  const struct oci_linux *lx = cfg ? cfg->linux_ : NULL;
-
-  for (size_t i = 0; lx && i < lx->n_namespaces; i++)
-    if (lx->namespaces[i].type == OCI_NS_PID && lx->namespaces[i].path != NULL)
-      return true;
-  return false;
+  const struct oci_namespace *ns = oci_config_namespace (cfg, OCI_NS_PID);
+  return ns && ns->path != NULL;
 }
 
 /* The end of the container's cgroup: removed if ocirt made it; if it was
