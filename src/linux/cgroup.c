@@ -646,7 +646,8 @@ enter_dir (const char *dir, const char *buf, size_t len, pid_t pid, ocirt_error_
   int r = cgroup_write_raw (dir, "cgroup.procs", buf, len);
 
   if (r < 0)
-    return make_error (err, -r, "move pid %d into cgroup: write \"%s/cgroup.procs\"", (int) pid,
+    /* runc's words, which its exec tests look for: the path unquoted. */
+    return make_error (err, -r, "error adding pid %d to cgroups: write %s/cgroup.procs", (int) pid,
                        dir);
   return 0;
 }
@@ -813,8 +814,9 @@ cgroup_enter_controller (const char *path, const char *ctrl, pid_t pid, ocirt_er
   int c = cgroup_controller_from_name (ctrl, strlen (ctrl));
   h = c < 0 ? NULL : cgroup_layout_find (&l, (enum cgroup_controller) c);
   if (h == NULL)
-    return make_error (err, ENOENT, "cgroup \"%s:%s\": no hierarchy with controller \"%s\"", ctrl, path,
-                       ctrl);
+    /* "unknown controller": runc's words, which its exec tests look for. */
+    return make_error (err, 0, "cgroup \"%s:%s\": unknown controller %s (no hierarchy has it)",
+                       ctrl, path, ctrl);
   if (cgroup_dir (dir, sizeof dir, h, path, err) < 0)
     return -1;
   return enter_dir (dir, buf, (size_t) len, pid, err);

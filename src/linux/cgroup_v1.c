@@ -568,8 +568,8 @@ cgroup_v1_apply (const struct cgroup_layout *l, const char *path, const struct o
                  ocirt_error_t *err)
 {
   if (res->n_unified)
-    return make_error (err, 0, "linux.resources.unified: needs cgroup v2, and this host uses "
-                               "cgroup v1");
+    return make_error (err, 0, "linux.resources.unified: invalid configuration: cannot use "
+                               "unified on cgroup v1 (it needs cgroup v2)");
   if (res->memory && v1_memory (l, path, res->memory, err) < 0)
     return -1;
   if (res->cpu && v1_cpu (l, path, res->cpu, err) < 0)

@@ -426,7 +426,8 @@ make_exec_fifo (struct launch *l, ocirt_error_t *err)
 }
 
 static int
-spawn_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
+spawn_init (struct launch *l, const struct runtime_ctx *ctx, const struct create_opts *o,
+            ocirt_error_t *err)
 {
   int sv[2];
 
@@ -453,6 +454,8 @@ spawn_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
   bool maps_by_parent = (l->ns.clone_flags & CLONE_NEWUSER) && idmap_unprivileged ();
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return make_error (err, errno, "socketpair");
+  /* runc's name for this stage, which its debug tests look for. */
+  log_debug (ctx->log, "nsexec container setup: cloning the init of container %s", o->id);
   pid_t pid = ns_clone_init (&l->ns, &l->pidfd, l->cgroup_fd, &l->cloned_into_cgroup, err);
   if (pid < 0)
     {
@@ -469,7 +472,7 @@ spawn_init (struct launch *l, const struct create_opts *o, ocirt_error_t *err)
         .fifo_fd = l->fifo_fd, .proc_fd = l->proc_fd, .no_pivot = o->no_pivot, .no_new_keyring = o->no_new_keyring,
         .preserve_fds = l->preserve_fds, .caps = l->has_caps ? &l->caps : NULL,
         .seccomp = l->seccomp, .stdio = l->stdio,
-        .dumpable_until_go = maps_by_parent,
+        .dumpable_until_go = maps_by_parent, .log = ctx->log,
       };
       container_init (&a);
     }
@@ -910,7 +913,7 @@ launch (const struct runtime_ctx *ctx, const struct create_opts *o, bool wait_fo
       || prepare_cgroup (l, ctx, err) < 0)
     return -1;
   if (o->restore ? restore_init (l, ctx, o, err) < 0
-                 : spawn_init (l, o, err) < 0 || configure_init (l, ctx, err) < 0)
+                 : spawn_init (l, ctx, o, err) < 0 || configure_init (l, ctx, err) < 0)
     return -1;
   if (pid_file && write_pid_file (pid_file, l->pid, err) < 0)
     return -1;

@@ -364,15 +364,38 @@ ns_inode (pid_t pid, const char *ns)
   return stat (path, &st) == 0 ? st.st_ino : 0;
 }
 
+/* runc's checks of --parent-path, in its words: criu takes it relative to
+ * the image directory, and only an existing one makes an incremental dump
+ * (criu would fail later, with only its log to say why). */
+static int
+check_parent_path (const struct criu_opts *o, bool images_made, ocirt_error_t *err)
+{
+  cleanup_free char *parent = NULL;
+  struct stat st;
+
+  if (o->parent_path == NULL)
+    return 0;
+  if (o->parent_path[0] == '/')
+    return make_error (err, 0, "--parent-path must be relative");
+  if (!images_made)
+    return 0;
+  if (asprintf (&parent, "%s/%s", o->image_path ? o->image_path : CRIU_DEFAULT_IMAGE_PATH,
+                o->parent_path) < 0)
+    return make_error (err, errno, "invalid --parent-path");
+  if (stat (parent, &st) < 0)
+    return make_error (err, errno, "invalid --parent-path: stat %s", parent);
+  return 0;
+}
+
 int
 criu_dump (const struct criu_opts *o, const struct container_state *st, const struct oci_config *cfg,
            ocirt_error_t *err)
 {
   if (criu_check_cgroups_mode (o->manage_cgroups_mode, err) < 0 || criu_check_empty_ns (o->empty_ns, err) < 0
-      || check_criu (o, err) < 0)
+      || check_parent_path (o, false, err) < 0 || check_criu (o, err) < 0)
     return -1;
   cleanup_free char *images = absolute (o->image_path ? o->image_path : CRIU_DEFAULT_IMAGE_PATH, err);
-  if (images == NULL || make_image_dir (images, err) < 0)
+  if (images == NULL || make_image_dir (images, err) < 0 || check_parent_path (o, true, err) < 0)
     return -1;
   cleanup_free char *work = o->work_path ? absolute (o->work_path, err) : strdup (images);
   if (work == NULL || (o->work_path && make_image_dir (work, err) < 0))

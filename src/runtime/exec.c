@@ -429,7 +429,7 @@ forward_seccomp_listener (struct exec_ctx *x, pid_t pid, int pidfd, int remote_f
  * the pty master arrives first: it goes to --console-socket, or into
  * *tty_master for our own proxy. */
 static int
-spawn (struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_pidfd, int *tty_master,
+spawn (const struct runtime_ctx *ctx, struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_pidfd, int *tty_master,
        ocirt_error_t *err)
 {
   int sv[2];
@@ -459,6 +459,8 @@ spawn (struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_p
           return -1;
         }
     }
+  /* runc's name for this stage, which its debug tests look for. */
+  log_debug (ctx->log, "nsexec container setup: cloning a process into container %s", o->id);
   pid_t pid = ns_clone (0, &pidfd, cgroup_fd, &in_cgroup);
   if (pid < 0)
     {
@@ -474,6 +476,7 @@ spawn (struct exec_ctx *x, const struct exec_opts *o, pid_t *out_pid, int *out_p
         .cfg = x->cfg, .id = o->id, .process = &x->process, .ns = &x->ns,
         .sync_fd = sv[1], .fifo_fd = -1, .proc_fd = proc_fd, .preserve_fds = o->preserve_fds,
         .caps = x->has_caps ? &x->caps : NULL, .seccomp = x->seccomp, .no_new_keyring = x->st.no_new_keyring,
+        .log = ctx->log,
       };
       exec_init (&a);
     }
@@ -552,7 +555,7 @@ container_exec (const struct runtime_ctx *ctx, const struct exec_opts *o, int *e
   sigfillset (&all);
   if (!o->detach)
     sigprocmask (SIG_BLOCK, &all, &old);
-  if (spawn (&x, o, &pid, &pidfd, &tty_master, err) < 0
+  if (spawn (ctx, &x, o, &pid, &pidfd, &tty_master, err) < 0
       || (o->pid_file && write_pid_file (o->pid_file, pid, err) < 0))
     {
       if (!o->detach)

@@ -16,6 +16,7 @@
 #include "hooks.h"
 
 #include "../util/signals.h"
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -362,8 +363,15 @@ supervise (struct hook_run *r, const struct oci_hook *hook, const char *what,
   char text[HOOKS_OUTPUT_TAIL + 1];
   const char *out = tail_trimmed (&r->output, text);
   if (WIFSIGNALED (status))
-    return make_error (err, 0, "%s: killed by signal %d%s%s", what,
-                       WTERMSIG (status), *out ? ": " : "", out);
+    {
+      /* The signal's description as runc (Go) words it: "bad system call"
+       * for a seccomp kill, which runc's tests look for. */
+      char desc[64];
+      snprintf (desc, sizeof desc, "%s", strsignal (WTERMSIG (status)));
+      desc[0] = (char) tolower ((unsigned char) desc[0]);
+      return make_error (err, 0, "%s: killed by signal %d (%s)%s%s", what, WTERMSIG (status), desc,
+                         *out ? ": " : "", out);
+    }
   if (WEXITSTATUS (status) != 0)
     return make_error (err, 0, "%s: exit status %d%s%s", what,
                        WEXITSTATUS (status), *out ? ": " : "", out);
@@ -383,7 +391,8 @@ hooks_run_one (const struct oci_hook *hook, const char *kind, size_t index,
   cleanup_close int pidfd = -1;
   int fds[2];
 
-  if (asprintf (&what, "%s hook #%zu \"%s\"", kind, index, hook->path) < 0)
+  /* "error running hook": runc's words, which its hook tests look for. */
+  if (asprintf (&what, "%s: error running hook #%zu \"%s\"", kind, index, hook->path) < 0)
     return make_error (err, ENOMEM, "%s hook #%zu", kind, index);
   argv = to_argv (hook->args, hook->n_args, hook->path);
   envp = to_argv (hook->env, hook->n_env, NULL);

@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -386,14 +387,15 @@ cmp_int (const void *a, const void *b)
  * the state dir's flock (a lock belongs to the open file, which the clone
  * shares) nor a caller's pipe whose reader waits for EOF. */
 static void
-close_inherited_fds (const struct init_args *a)
+close_inherited_fds (const struct init_args *a, int debug_fd)
 {
   size_t n_sources = a->sources ? a->sources->n : 0;
-  int keep[OCI_NS_COUNT + 4 + n_sources];
+  int keep[OCI_NS_COUNT + 5 + n_sources];
   int n = 0;
   for (size_t i = 0; i < n_sources; i++)
     keep[n++] = a->sources->fds[i];
   keep[n++] = a->sync_fd;
+  keep[n++] = debug_fd;
   keep[n++] = a->fifo_fd;
   keep[n++] = a->proc_fd;
   for (int i = 0; i < OCI_NS_COUNT; i++)
@@ -411,15 +413,48 @@ close_inherited_fds (const struct init_args *a)
   syscall (SYS_close_range, from, ~0U, 0);
 }
 
+/* With --debug, the child logs its stages where the runtime logs, as
+ * runc's init does, under runc's names for them (which tools reading runc's
+ * debug output, and runc's own tests, look for). The line goes to a copy of
+ * the runtime's log fd (its --log file, or its stderr) taken before the
+ * stdio is replaced; close-on-exec, and closed once the runtime has been
+ * told the container is ready, so that the init waiting for `start` holds
+ * no caller's pipe. Returns -1 without --debug. */
+static int
+debug_log_open (const struct init_args *a)
+{
+  if (a->log == NULL || !a->log->debug)
+    return -1;
+  return fcntl (a->log->fd >= 0 ? a->log->fd : STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+}
+
+static void __attribute__ ((format (printf, 3, 4)))
+debug_log (const struct init_args *a, int debug_fd, const char *fmt, ...)
+{
+  cleanup_free char *msg = NULL;
+  va_list ap;
+  int r;
+
+  if (debug_fd < 0)
+    return;
+  va_start (ap, fmt);
+  r = vasprintf (&msg, fmt, ap);
+  va_end (ap);
+  if (r < 0)
+    return;
+  struct log_sink sink = { .fd = debug_fd, .format = a->log->format, .debug = true };
+  log_write (&sink, "debug", "%s", msg);
+}
+
 /* The first steps of either child, while every fd is still open. */
 static void
-take_over_process (const struct init_args *a)
+take_over_process (const struct init_args *a, int debug_fd)
 {
   /* The shim hands over the pipes. */
   for (int i = 0; a->stdio && i < 3; i++)
     if (dup2 (a->stdio[i], i) < 0)
       _exit (255);
-  close_inherited_fds (a);
+  close_inherited_fds (a, debug_fd);
   /* A process that joins the container is, until execve, an image of ocirt
    * inside the container's pid namespace: not dumpable, so the container
    * cannot open it through /proc/<pid>/exe (the CVE-2019-5736 class).
@@ -523,8 +558,10 @@ container_init (const struct init_args *a)
   cleanup_free char *path = NULL;
   char **env = NULL;
   int start_fd = -1;
+  int debug_fd = debug_log_open (a);
 
-  take_over_process (a);
+  take_over_process (a, debug_fd);
+  debug_log (a, debug_fd, "child process in init(): setting up container %s", a->id);
   catch_signals_until_exec ();
   if (sync_expect (a->sync_fd, SYNC_GO, NULL, &err) < 0)
     _exit (255);
@@ -537,6 +574,9 @@ container_init (const struct init_args *a)
     fail (a, true, -1, err);
   if (prepare_process (a, &env, &path, &err) < 0)
     fail (a, true, -1, err);
+  debug_log (a, debug_fd, "init: closing the pipe to signal completion");
+  if (debug_fd >= 0)
+    close (debug_fd);
   if (sync_send_filtered (a->sync_fd, SYNC_READY, 0, &err) < 0)
     _exit (255);
   /* From here the parent has gone: failures reach `start` or stderr. */
@@ -551,8 +591,10 @@ exec_init (const struct init_args *a)
   ocirt_error_t err = NULL;
   cleanup_free char *path = NULL;
   char **env = NULL;
+  int debug_fd = debug_log_open (a);
 
-  take_over_process (a);
+  take_over_process (a, debug_fd);
+  debug_log (a, debug_fd, "child process in init(): joining container %s", a->id);
   /* execCPUAffinity (exec only; the spec exempts the init): "initial"
    * while the process is still the runtime's, "final" once the parent has
    * moved it into the container's cgroup, whose cpuset may narrow it. */
@@ -566,6 +608,8 @@ exec_init (const struct init_args *a)
     fail (a, true, -1, err);
   if (prepare_process (a, &env, &path, &err) < 0)
     fail (a, true, -1, err);
+  /* The debug fd closes at execve, with the sync socket. */
+  debug_log (a, debug_fd, "setns_init: about to exec %s", path);
   /* No fifo: the parent waits for the sync socket to close at execve. */
   exec_program (a, path, env, true, -1);
 }

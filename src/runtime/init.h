@@ -16,6 +16,7 @@
 #include "../linux/capabilities.h"
 #include "../linux/namespaces.h"
 #include "../linux/rootfs.h"
+#include "../util/log.h"
 
 struct init_args
 {
@@ -37,6 +38,7 @@ struct init_args
   scmp_filter_ctx seccomp;        /* NULL: no filter */
   bool dumpable_until_go;         /* an unprivileged parent writes our id
                                      maps (see ns_clone) */
+  const struct log_sink *log;     /* the runtime's, for --debug lines; or NULL */
 };
 
 /* create/run: the container's init, which builds the container around

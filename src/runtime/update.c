@@ -166,6 +166,31 @@ rdt_patch (const struct update_rdt *rdt)
   return out;
 }
 
+/* `update --memory -1` without --memory-swap lifts the swap limit too, as
+ * in runc: the stored swap becomes 0 (not set), so the cgroup code applies
+ * runc's rule (unlimited memory, no swap given: both unlimited) instead of
+ * writing the old swap limit, which the kernel refuses below the memory
+ * limit on v1. */
+#define LIFT_SWAP_PATCH "{\"linux\":{\"resources\":{\"memory\":{\"swap\":0}}}}"
+
+static bool
+lifts_memory (const struct oci_resources *upd)
+{
+  const struct oci_memory *m = upd->memory;
+
+  return m && m->has_limit && m->limit == -1 && !(m->has_swap && m->swap != 0);
+}
+
+/* *json with `patch` merged in; on failure *json is freed and NULL. */
+static void
+merge_more (char **json, size_t *len, const char *patch, ocirt_error_t *err)
+{
+  char *out = json_merge (*json, *len, patch, strlen (patch), len, STATE_CONFIG_COPY, err);
+
+  free (*json);
+  *json = out;
+}
+
 /* What is written to the cgroup: the fields the update names, except that
  * memory and cpu are taken whole from the merged config, because the kernel
  * checks their values against each other (limit and memory+swap on v1; cpu.max
@@ -238,12 +263,12 @@ container_update (const struct runtime_ctx *ctx, const char *id, const char *res
     patch = update_patch (old, old_cfg, resources_json, len, upd, err);
   if (patch)
     merged = json_merge (old, old_len, patch, strlen (patch), &merged_len, STATE_CONFIG_COPY, err);
+  if (merged && lifts_memory (upd))
+    merge_more (&merged, &merged_len, LIFT_SWAP_PATCH, err);
   if (merged && rdt)
     {
-      cleanup_free char *with_rdt = NULL, *rpatch = rdt_patch (rdt);
-      with_rdt = json_merge (merged, merged_len, rpatch, strlen (rpatch), &merged_len, STATE_CONFIG_COPY, err);
-      free (merged);
-      merged = steal_pointer (&with_rdt);
+      cleanup_free char *rpatch = rdt_patch (rdt);
+      merge_more (&merged, &merged_len, rpatch, err);
     }
   if (merged)
     cfg = oci_config_parse (merged, merged_len, STATE_CONFIG_COPY, err);

@@ -22,6 +22,25 @@ teardown() { common_teardown; }
 	t_swap_swappiness
 }
 
+# runc's words ("invalid configuration"), which its own tests look for;
+# ocirt names the field too.
+@test "linux.resources.unified on cgroup v1 is refused: invalid configuration, and nothing is left" {
+	cgroup_v2 && skip "a cgroup v1 or hybrid host"
+	make_bundle
+	update_config '.linux.resources.unified = {"pids.max": "10"}'
+	try create --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --partial 'invalid configuration: cannot use unified on cgroup v1'
+	run cgroup_leftovers "$CTR_ID"
+	assert_output ''
+	run ocirt state "$CTR_ID"
+	assert_failure
+}
+
+@test "update --memory -1 without --memory-swap lifts both limits, as runc; a later --memory keeps the swap unlimited" {
+	t_update_memory_unlimited
+}
+
 @test "blkio throttling is applied to a device of this machine; weight needs BFQ" {
 	t_blkio
 }

@@ -91,6 +91,24 @@ still_running() {
 	if is_ocirt; then [[ ! -e $IMG ]]; fi
 }
 
+# runc checks --parent-path before criu runs: criu takes it relative to the
+# image dir, and an incremental dump without its parent would fail in
+# criu, with only criu's log to say why. runc's own tests look for the
+# flag's name in the error.
+@test "checkpoint --parent-path absolute, or not under the image dir, fails naming --parent-path; the container goes on" {
+	run_sleeper
+	mkdir -p "$IMG"
+	run ocirt checkpoint --parent-path "$BATS_TEST_TMPDIR/parent" --image-path "$IMG" "$CTR_ID"
+	assert_failure 1
+	assert_output --partial "--parent-path must be relative"
+	still_running
+	run ocirt checkpoint --parent-path ../parent --image-path "$IMG" "$CTR_ID"
+	assert_failure 1
+	assert_output --regexp "invalid --parent-path: stat [^ ]*parent: no such file or directory"
+	still_running
+	[[ ! -e $IMG/parent ]]
+}
+
 @test "checkpoint with a criu that is not there: CRIU version check failed, the container goes on" {
 	run_sleeper
 	try --criu "$BATS_TEST_TMPDIR/no-criu" checkpoint --image-path "$IMG" "$CTR_ID"

@@ -202,12 +202,25 @@ run_sleeper() {
 	assert_output --partial '../x is not a sub cgroup path'
 }
 
-@test "exec --cgroup of a sub-cgroup that does not exist fails, exit 255" {
+# The words are runc's, which its own exec tests look for: "adding pid",
+# the cgroup.procs path unquoted, "unknown controller".
+@test "exec --cgroup of a sub-cgroup that does not exist fails, exit 255, naming its cgroup.procs" {
+	require_v1
 	run_sleeper
 	try exec --cgroup pids:nosuch "$CTR_ID" true
 	assert_equal "$status" 255
-	assert_output --partial 'nosuch'
-	assert_output --partial 'no such file or directory'
+	assert_output --regexp ' adding pid [0-9]+ .*/nosuch/cgroup\.procs: no such file or directory'
+	try exec --cgroup nosuch "$CTR_ID" true
+	assert_equal "$status" 255
+	assert_output --regexp ' adding pid [0-9]+ .*/nosuch/cgroup\.procs: no such file or directory'
+}
+
+@test "exec --cgroup with a controller no hierarchy has fails, exit 255: unknown controller" {
+	require_v1
+	run_sleeper
+	try exec --cgroup whaaat:/ "$CTR_ID" true
+	assert_equal "$status" 255
+	assert_output --partial 'unknown controller whaaat'
 }
 
 # ---- run --keep, ps of a stopped container -------------------------------
@@ -281,6 +294,28 @@ run_sleeper() {
 	run jq -r 'select(.level == "debug") | .msg' "$log"
 	assert_success
 	[[ -n $output ]]
+}
+
+# runc's init logs its stages to runc's debug log; ocirt's does too, under
+# runc's names for them, which runc's own debug tests look for. The init's
+# lines come from the container's side of the clone (the same log file),
+# and create's last one is written before it tells the runtime it is ready.
+@test "--debug logs the init's stages as runc names them: create, then exec" {
+	make_bundle
+	local log=$BATS_TEST_TMPDIR/debug.log
+	ocirt --debug --log "$log" create --bundle "$BUNDLE" "$CTR_ID" </dev/null >/dev/null 2>&1
+	run cat "$log"
+	assert_line --regexp 'level=debug msg=".*nsexec container setup'
+	assert_line --regexp 'level=debug msg=".*child process in init\(\)'
+	assert_line --regexp 'level=debug msg=".*init: closing the pipe to signal completion'
+	ocirt start "$CTR_ID"
+	wait_for_status "$CTR_ID" running
+	: >"$log"
+	ocirt --debug --log "$log" --log-format json exec "$CTR_ID" true
+	run jq -r 'select(.level == "debug") | .msg' "$log"
+	assert_line --partial 'nsexec container setup'
+	assert_line --partial 'child process in init()'
+	assert_line --partial 'setns_init: about to exec'
 }
 
 @test "--debug without --log writes the debug lines to stderr in the same shape" {

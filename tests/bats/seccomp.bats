@@ -143,6 +143,20 @@ notify_profile() {
 	[[ ! -d $BUNDLE/rootfs/tmp/by-hook ]]
 }
 
+# The hook's death is reported as runc reports it ("error running hook",
+# and the signal as Go names it), which runc's own tests look for.
+@test "a startContainer hook the filter kills fails run: error running hook, bad system call" {
+	make_bundle -- true
+	with_seccomp '{"defaultAction": "SCMP_ACT_ALLOW",
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL"}]}'
+	update_config '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "mkdir /tmp/by-hook"]}]'
+	try run --bundle "$BUNDLE" "$CTR_ID"
+	assert_failure
+	assert_output --partial 'error running hook'
+	assert_output --partial 'bad system call'
+	[[ ! -d $BUNDLE/rootfs/tmp/by-hook ]]
+}
+
 # ---- SCMP_ACT_NOTIFY -------------------------------------------------------------
 
 @test "NOTIFY on execve, openat, read and close: run completes, the agent answers each call" {

@@ -218,7 +218,7 @@ a_failure_names_the_hook_the_exit_status_and_the_output (void **unused)
 
   assert_int_equal (hooks_run_one (&h.hook, "createRuntime", 2, STATE, &err), -1);
   assert_non_null (err);
-  assert_string_equal (err->message, "createRuntime hook #2 \"/bin/sh\": exit status 3:"
+  assert_string_equal (err->message, "createRuntime: error running hook #2 \"/bin/sh\": exit status 3:"
                                      " partial\nno network for you");
   assert_int_equal (err->errno_value, 0);
 }
@@ -250,7 +250,7 @@ a_hook_killed_by_a_signal_says_so (void **unused)
   sh_hook (&h, "kill -9 $$");
 
   assert_int_equal (hooks_run_one (&h.hook, "poststop", 0, STATE, &err), -1);
-  assert_string_equal (err->message, "poststop hook #0 \"/bin/sh\": killed by signal 9");
+  assert_string_equal (err->message, "poststop: error running hook #0 \"/bin/sh\": killed by signal 9 (killed)");
 }
 
 static void
@@ -261,7 +261,7 @@ a_missing_hook_is_an_exec_error (void **unused)
   struct oci_hook hook = { .path = (char *) "/nonexistent/hook" };
 
   assert_int_equal (hooks_run_one (&hook, "startContainer", 0, STATE, &err), -1);
-  assert_string_equal (err->message, "startContainer hook #0 \"/nonexistent/hook\":"
+  assert_string_equal (err->message, "startContainer: error running hook #0 \"/nonexistent/hook\":"
                                      " exec: no such file or directory");
   assert_int_equal (err->errno_value, ENOENT);
 }
@@ -283,7 +283,7 @@ the_first_failure_stops_the_list (void **unused)
   struct oci_hook_list list = { hooks, 3 };
 
   assert_int_equal (hooks_run (&list, "createRuntime", STATE, &err), -1);
-  assert_string_equal (err->message, "createRuntime hook #1 \"/bin/sh\": exit status 1");
+  assert_string_equal (err->message, "createRuntime: error running hook #1 \"/bin/sh\": exit status 1");
   cleanup_free char *got = slurp (out);
   assert_string_equal (got, "first\n");
 }
@@ -334,7 +334,7 @@ a_timeout_kills_the_hook (void **unused)
   int64_t start = now_ms ();
   assert_int_equal (hooks_run_one (&h.hook, "createRuntime", 1, STATE, &err), -1);
   int64_t took = now_ms () - start;
-  assert_string_equal (err->message, "createRuntime hook #1 \"/bin/sh\": timed out after 1s");
+  assert_string_equal (err->message, "createRuntime: error running hook #1 \"/bin/sh\": timed out after 1s");
   assert_true (took >= 950 && took < 1500);
 
   /* Killed and reaped: the pid is gone, not a zombie. */

@@ -69,6 +69,27 @@ t_swap_swappiness() {
 	fi
 }
 
+# update --memory -1 without --memory-swap lifts the memory+swap limit too,
+# as in runc; on v1 the kernel refused the old memsw below the new limit.
+# A later update of the memory alone leaves the swap unlimited.
+t_update_memory_unlimited() {
+	local max=9223372036854771712
+	cgroup_v2 && max=max
+	cg_bundle 'exec sleep 1000' '.linux.resources.memory = {"limit": 33554432}'
+	start_container
+	[[ -e $(cg memory.swap) ]] || skip "no swap accounting in this kernel ($(cg memory.swap) missing)"
+	run ocirt update --memory 52428800 --memory-swap 96468992 "$CTR_ID"
+	assert_success
+	run ocirt update --memory -1 "$CTR_ID"
+	assert_success
+	assert_equal "$(cat "$(cg memory.limit)")" "$max"
+	assert_equal "$(cat "$(cg memory.swap)")" "$max"
+	run ocirt update --memory 67108864 "$CTR_ID"
+	assert_success
+	assert_equal "$(cat "$(cg memory.limit)")" 67108864
+	assert_equal "$(cat "$(cg memory.swap)")" "$max"
+}
+
 # blkio throttling is applied to a device of this machine; weight needs BFQ
 t_blkio() {
 	dev=$(a_block_device)

@@ -69,6 +69,10 @@ teardown() {
 	t_swap_swappiness
 }
 
+@test "v2: update --memory -1 without --memory-swap lifts both limits, as runc; a later --memory keeps the swap unlimited" {
+	t_update_memory_unlimited
+}
+
 @test "v2: blkio throttling is applied to a device of this machine; weight needs BFQ" {
 	t_blkio
 }
