@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "../util/cleanup.h"
+#include "../util/strv.h"
 #include "../util/fs.h"
 #include "../util/mountinfo.h"
 
@@ -755,9 +756,18 @@ leaf_existed (const struct cgroup_layout *l)
   return false;
 }
 
+/* The mounts of the hierarchies where the leaf was made (by us, now). */
+static void
+made_in (const struct cgroup_layout *l, char ***out)
+{
+  for (size_t i = 0; i < l->n; i++)
+    if (l->h[i].created_off >= 0)
+      strv_append_printf (out, "%s", l->h[i].mount);
+}
+
 int
 cgroup_create_for_init (const char *path, const struct oci_resources *res, int *clone_fd,
-                        bool *existed, size_t *procs_found, ocirt_error_t *err)
+                        bool *existed, char ***made, size_t *procs_found, ocirt_error_t *err)
 {
   struct cgroup_layout l;
 
@@ -766,6 +776,8 @@ cgroup_create_for_init (const char *path, const struct oci_resources *res, int *
   if (cgroup_layout_load (&l, err) < 0 || create_all (&l, path, 0, procs_found, err) < 0)
     return -1;
   *existed = leaf_existed (&l);
+  if (*existed)
+    made_in (&l, made);
   if ((res && apply_on (&l, path, res, err) < 0)
       || (l.mode == CGROUP_MODE_V2 && (*clone_fd = open_for_clone (path, err)) < 0))
     {
@@ -1100,9 +1112,10 @@ cgroup_kill_all (const char *path, int sig, ocirt_error_t *err)
 }
 
 /* rmdir with bounded retries while the kernel reports the cgroup busy
- * (exiting tasks). Each retry kills what is still listed. */
+ * (exiting tasks). Each retry kills what is still listed, unless `gently`:
+ * then what stays busy stays. */
 static int
-remove_dir (const char *dir, bool unified_v2, ocirt_error_t *err)
+remove_dir_retrying (const char *dir, bool unified_v2, bool gently, ocirt_error_t *err)
 {
   long step = 1000, waited = 0;
 
@@ -1114,7 +1127,7 @@ remove_dir (const char *dir, bool unified_v2, ocirt_error_t *err)
         return 0;
       if (errno != EBUSY || waited >= 1000000)
         return make_error (err, errno, "remove cgroup \"%s\"", dir);
-      if (!unified_v2 || cgroup_write_raw (dir, "cgroup.kill", "1", 1) < 0)
+      if (!gently && (!unified_v2 || cgroup_write_raw (dir, "cgroup.kill", "1", 1) < 0))
         kill_pids_in (dir, SIGKILL, &ignored);
       sleep_us (step);
       waited += step;
@@ -1143,9 +1156,21 @@ remove_default_parents (const struct cgroup_hierarchy *h, const char *path)
 }
 
 static int
+remove_dir (const char *dir, bool unified_v2, ocirt_error_t *err)
+{
+  return remove_dir_retrying (dir, unified_v2, false, err);
+}
+
+static int
 remove_visit (const char *dir, const void *arg, ocirt_error_t *err)
 {
   return remove_dir (dir, *(const bool *) arg, err);
+}
+
+static int
+remove_gently_visit (const char *dir, const void *arg, ocirt_error_t *err)
+{
+  return remove_dir_retrying (dir, *(const bool *) arg, true, err);
 }
 
 /* SIGKILL everything in the cgroup and below, then thaw it all: a frozen
@@ -1199,8 +1224,35 @@ cgroup_destroy (const char *path, ocirt_error_t *err)
   return ret;
 }
 
+static bool
+strv_has (char *const *v, const char *s)
+{
+  for (; v && *v; v++)
+    if (strcmp (*v, s) == 0)
+      return true;
+  return false;
+}
+
+/* Remove the leaf from the hierarchies it was made in: those are ocirt's,
+ * whoever made it in the others. Best effort, as a found cgroup's end, and
+ * without killing: another container may have found it since, and joined. */
+static void
+remove_made (const struct cgroup_layout *l, const char *path, char *const *made)
+{
+  bool unified_v2 = l->mode == CGROUP_MODE_V2;
+  char dir[PATH_MAX];
+
+  for (size_t i = 0; made && i < l->n; i++)
+    {
+      cleanup_error ocirt_error_t ignored = NULL;
+
+      if (strv_has (made, l->h[i].mount) && cgroup_dir (dir, sizeof dir, &l->h[i], path, &ignored) == 0)
+        walk_cgroups (dir, true, remove_gently_visit, &unified_v2, &ignored);
+    }
+}
+
 int
-cgroup_release (const char *path, bool kill, ocirt_error_t *err)
+cgroup_release (const char *path, bool kill, char *const *made, ocirt_error_t *err)
 {
   struct cgroup_layout l;
   const struct cgroup_hierarchy *ph, *fh;
@@ -1210,7 +1262,11 @@ cgroup_release (const char *path, bool kill, ocirt_error_t *err)
     return -1;
   ph = procs_hierarchy (&l);
   if (ph == NULL || cgroup_dir (dir, sizeof dir, ph, path, err) < 0 || access (dir, F_OK) < 0)
-    return 0;
+    {
+      error_release (err);
+      remove_made (&l, path, made);
+      return 0;
+    }
   if (kill && kill_pids_in (dir, SIGKILL, err) < 0)
     return wrap_error (err, "kill the processes of cgroup \"%s\"", path);
   /* A frozen task dies only once thawed. */
@@ -1219,6 +1275,7 @@ cgroup_release (const char *path, bool kill, ocirt_error_t *err)
   else if ((fh = cgroup_layout_find (&l, CGC_FREEZER)) && cgroup_dir (dir, sizeof dir, fh, path, err) == 0)
     cgroup_write_raw (dir, "freezer.state", "THAWED", 6);
   error_release (err);
+  remove_made (&l, path, made);
   return 0;
 }
 

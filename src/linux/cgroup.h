@@ -63,9 +63,11 @@ int cgroup_create_and_enter (const char *path, pid_t pid, size_t *procs_found, o
  * does: the init would hang there. On error nothing it made is left.
  * *existed says that the cgroup was there already in some hierarchy: it is
  * not ocirt's, and must be given back with cgroup_release, never
- * cgroup_destroy. *procs_found is as for cgroup_create_and_enter. */
+ * cgroup_destroy; then *made gets the mounts of the hierarchies where it
+ * was made all the same (a strv, NULL for none), which are ocirt's to
+ * remove. *procs_found is as for cgroup_create_and_enter. */
 int cgroup_create_for_init (const char *path, const struct oci_resources *res, int *clone_fd,
-                            bool *existed, size_t *procs_found, ocirt_error_t *err);
+                            bool *existed, char ***made, size_t *procs_found, ocirt_error_t *err);
 
 /* An O_PATH directory fd of the container's cgroup on a v2 host, for
  * clone3's CLONE_INTO_CGROUP. Fails on v1/hybrid. */
@@ -121,11 +123,14 @@ int cgroup_destroy (const char *path, ocirt_error_t *err);
 
 /* The end of a container whose cgroup ocirt found rather than made (an
  * admin's, or a service's such as /system.slice, or one shared with another
- * container as runc 1.1 allows): thaw it and remove nothing. With kill, first
- * SIGKILL the processes in that very cgroup, not in its children (no
- * cgroup.kill, which takes the whole subtree): for a container without a pid
- * namespace of its own, whose processes cannot be told apart, as runc does. */
-int cgroup_release (const char *path, bool kill, ocirt_error_t *err);
+ * container as runc 1.1 allows): thaw it and remove nothing it found. With
+ * kill, first SIGKILL the processes in that very cgroup, not in its
+ * children (no cgroup.kill, which takes the whole subtree): for a container
+ * without a pid namespace of its own, whose processes cannot be told apart,
+ * as runc does. The hierarchies whose mounts are in `made` (a v1 cgroup
+ * found in some hierarchies only, see cgroup_create_for_init) had it made
+ * by ocirt: there it is removed, as cgroup_destroy would. */
+int cgroup_release (const char *path, bool kill, char *const *made, ocirt_error_t *err);
 
 /* ---- statistics and OOM notification (cgroup_stats.c) ---- */
 

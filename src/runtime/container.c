@@ -181,9 +181,10 @@ joins_pid_namespace (const struct oci_config *cfg)
  * processes are killed only when the container has no pid namespace of its
  * own (its init is already dead otherwise). */
 static int
-remove_cgroup (const char *path, bool existed, const struct oci_config *cfg, ocirt_error_t *err)
+remove_cgroup (const char *path, bool existed, char *const *made_in, const struct oci_config *cfg,
+               ocirt_error_t *err)
 {
-  return existed ? cgroup_release (path, !has_own_pid_namespace (cfg), err)
+  return existed ? cgroup_release (path, !has_own_pid_namespace (cfg), made_in, err)
                  : cgroup_destroy (path, err);
 }
 
@@ -222,7 +223,7 @@ launch_abort (const struct runtime_ctx *ctx, struct launch *l, const char *id)
   if (l->cgroup_made && l->cgroup_path && l->sd.name && !l->cgroup_existed)
     remove_systemd_cgroup (l->cgroup_path, l->sd.name, l->sd.user, &ignored);
   else if (l->cgroup_made && l->cgroup_path)
-    remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
+    remove_cgroup (l->cgroup_path, l->cgroup_existed, l->st.cgroup_made_in, l->cfg, &ignored);
   error_release (&ignored);
   if (l->rdt_joined)
     resctrl_remove (&l->rdt, l->cfg->linux_->intel_rdt, id, &ignored);
@@ -605,7 +606,7 @@ prepare_cgroup (struct launch *l, const struct runtime_ctx *ctx, ocirt_error_t *
     return 0;
 
   if (cgroup_create_for_init (l->cgroup_path, lx ? lx->resources : NULL, &l->cgroup_fd,
-                              &l->cgroup_existed, &procs, err) < 0)
+                              &l->cgroup_existed, &l->st.cgroup_made_in, &procs, err) < 0)
     return rootless_without_cgroup (l, ctx, err);
   /* runc 1.1 goes on; the cgroup was there before, so it is recorded as
    * not ocirt's (cgroup_existed) and never removed or killed wholesale. */
@@ -1327,7 +1328,7 @@ destroy_launched (const struct runtime_ctx *ctx, struct launch *l, const char *i
   if (l->cgroup_path && l->sd.name && !l->cgroup_existed)
     remove_systemd_cgroup (l->cgroup_path, l->sd.name, l->sd.user, &ignored);
   else if (l->cgroup_path)
-    remove_cgroup (l->cgroup_path, l->cgroup_existed, l->cfg, &ignored);
+    remove_cgroup (l->cgroup_path, l->cgroup_existed, l->st.cgroup_made_in, l->cfg, &ignored);
   error_release (&ignored);
   if (l->rdt_joined)
     resctrl_remove (&l->rdt, l->cfg->linux_->intel_rdt, id, &ignored);
@@ -1584,7 +1585,7 @@ container_delete (const struct runtime_ctx *ctx, const char *id, bool force, oci
       cleanup_config struct oci_config *cfg = container_read_config (dir_fd, &ignored);
       bool own_pidns = cfg == NULL || has_own_pid_namespace (cfg);
 
-      if (cgroup_release (st.cgroup_path, !own_pidns, err) < 0)
+      if (cgroup_release (st.cgroup_path, !own_pidns, st.cgroup_made_in, err) < 0)
         goto out;
     }
   else if (st.cgroup_path && cgroup_destroy (st.cgroup_path, err) < 0)

@@ -44,6 +44,7 @@
 #define K_NO_PIVOT "no_pivot"
 #define K_NO_NEW_KEYRING "no_new_keyring"
 #define K_CGROUP_EXISTED "cgroup_existed"
+#define K_CGROUP_MADE_IN "cgroup_made_in"
 #define K_SYSTEMD_UNIT "systemd_unit"
 #define K_SYSTEMD_USER "systemd_user"
 #define K_EXIT "exit"
@@ -568,6 +569,19 @@ gen_annotations (yajl_gen g, const struct container_state *st)
 }
 
 static bool
+gen_strv (yajl_gen g, const char *key, char *const *v)
+{
+  if (v == NULL)
+    return true;
+  if (!gen_key (g, key) || yajl_gen_array_open (g) != yajl_gen_status_ok)
+    return false;
+  for (; *v; v++)
+    if (yajl_gen_string (g, (const unsigned char *) *v, strlen (*v)) != yajl_gen_status_ok)
+      return false;
+  return yajl_gen_array_close (g) == yajl_gen_status_ok;
+}
+
+static bool
 gen_exit (yajl_gen g, const struct container_state *st)
 {
   if (!st->has_exit)
@@ -595,6 +609,7 @@ gen_state (yajl_gen g, const struct container_state *st)
          && gen_annotations (g, st)
          && gen_str (g, K_CGROUP_PATH, st->cgroup_path)
          && gen_bool (g, K_CGROUP_EXISTED, st->cgroup_existed)
+         && gen_strv (g, K_CGROUP_MADE_IN, st->cgroup_made_in)
          && gen_str (g, K_SYSTEMD_UNIT, st->systemd_unit)
          && gen_bool (g, K_SYSTEMD_USER, st->systemd_user)
          && gen_bool (g, K_CREATED_DONE, st->created_done)
@@ -762,6 +777,28 @@ parse_annotations (yajl_val obj, struct container_state *st, ocirt_error_t *err)
 }
 
 static int
+parse_strv (yajl_val obj, const char *key, char ***out, ocirt_error_t *err)
+{
+  yajl_val v = field (obj, key);
+
+  if (v == NULL)
+    return 0;
+  if (!YAJL_IS_ARRAY (v))
+    return make_error (err, 0, STATE_FILE ": .%s: expected an array", key);
+  *out = calloc (v->u.array.len + 1, sizeof (char *));
+  if (*out == NULL)
+    abort ();
+  for (size_t i = 0; i < v->u.array.len; i++)
+    {
+      if (!YAJL_IS_STRING (v->u.array.values[i]))
+        return make_error (err, 0, STATE_FILE ": .%s[%zu]: expected a string", key, i);
+      if (((*out)[i] = strdup (v->u.array.values[i]->u.string)) == NULL)
+        abort ();
+    }
+  return 0;
+}
+
+static int
 parse_exit (yajl_val obj, struct container_state *st, ocirt_error_t *err)
 {
   yajl_val v = field (obj, K_EXIT);
@@ -799,6 +836,7 @@ parse_tree (yajl_val root, struct container_state *st, ocirt_error_t *err)
       || parse_annotations (root, st, err) < 0
       || parse_str (root, K_CGROUP_PATH, &st->cgroup_path, err) < 0
       || parse_bool (root, K_CGROUP_EXISTED, &st->cgroup_existed, err) < 0
+      || parse_strv (root, K_CGROUP_MADE_IN, &st->cgroup_made_in, err) < 0
       || parse_str (root, K_SYSTEMD_UNIT, &st->systemd_unit, err) < 0
       || parse_bool (root, K_SYSTEMD_USER, &st->systemd_user, err) < 0
       || parse_bool (root, K_CREATED_DONE, &st->created_done, err) < 0
@@ -1041,6 +1079,9 @@ state_clear (struct container_state *st)
   free (st->annotation_keys);
   free (st->annotation_values);
   free (st->cgroup_path);
+  for (char **m = st->cgroup_made_in; m && *m; m++)
+    free (*m);
+  free (st->cgroup_made_in);
   free (st->shim_log);
   free (st->systemd_unit);
   memset (st, 0, sizeof *st);

@@ -41,6 +41,9 @@ struct container_state
                                      the container's processes in it and
                                      removes nothing (runc 1.1 shares a
                                      cgroup that holds processes) */
+  char **cgroup_made_in;          /* found in some v1 hierarchies only: the
+                                     mounts of those create made it in,
+                                     which delete removes (a strv) */
   char *systemd_unit;             /* the systemd driver's unit, NULL with
                                      cgroupfs: every later verb follows it,
                                      whatever flags it is given (as runc

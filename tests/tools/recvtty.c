@@ -1,6 +1,7 @@
 /* recvtty.c - a --console-socket receiver for tests, like runc's recvtty.
  *
  *   recvtty [--mode single|null] [--out FILE] [--pty-name-file F] SOCKET_PATH
+ *   recvtty --many SOCKET_PATH
  *
  * Listens on SOCKET_PATH, accepts one connection and receives the pty master
  * the runtime sends there (one SCM_RIGHTS message whose payload, the pty's
@@ -10,6 +11,10 @@
  *   null:             hold the master and discard its output;
  * until the master reports EOF/EIO (every slave closed). Exits 0; protocol
  * errors (no fd, empty payload, ...) go to stderr with a non-zero exit.
+ *
+ * --many, as runc's recvtty in its null mode: take any number of
+ * connections, hold every master received and discard its output, until
+ * killed; the socket stays. runc's own tests run several containers on one.
  *
  * SOCKET_PATH appears only once it accepts connections (it is bound under a
  * temporary name and renamed), so a test may wait for the file, and it is
@@ -38,7 +43,8 @@
 static void
 usage (void)
 {
-  fprintf (stderr, "usage: recvtty [--mode single|null] [--out FILE] [--pty-name-file F] SOCKET_PATH\n");
+  fprintf (stderr, "usage: recvtty [--mode single|null] [--out FILE] [--pty-name-file F] SOCKET_PATH\n"
+                   "       recvtty --many SOCKET_PATH\n");
   exit (2);
 }
 
@@ -69,7 +75,7 @@ listen_at (const char *path)
   if (sock < 0)
     return -1;
   unlink (tmp);
-  if (bind (sock, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (sock, 1) < 0
+  if (bind (sock, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (sock, 16) < 0
       || rename (tmp, path) < 0)
     {
       int saved = errno;
@@ -120,6 +126,50 @@ copy_master (int master, int out, bool use_stdin)
     }
 }
 
+/* --many: accept on sock for ever; drain (and hold) every master received.
+ * A master whose slaves are all closed (EOF, EIO) is let go. */
+static int
+serve_many (int sock)
+{
+  struct pollfd p[256] = { { .fd = sock, .events = POLLIN } };
+  nfds_t n = 1;
+  char buf[8192];
+
+  for (;;)
+    {
+      if (poll (p, n, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return die ("poll");
+        }
+      for (nfds_t i = n; i-- > 1;)
+        if (p[i].revents)
+          {
+            ssize_t r = read (p[i].fd, buf, sizeof buf);
+            if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
+              {
+                close (p[i].fd);
+                p[i] = p[--n];
+              }
+          }
+      if (!(p[0].revents & POLLIN))
+        continue;
+      cleanup_close int conn = accept4 (sock, NULL, NULL, SOCK_CLOEXEC);
+      cleanup_error ocirt_error_t err = NULL;
+      cleanup_free char *name = NULL;
+      int master = -1;
+      if (conn < 0)
+        continue;
+      if (fd_recv (conn, &master, &name, &err) < 0)
+        fprintf (stderr, "recvtty: %s\n", err->message);
+      else if (n == sizeof p / sizeof p[0])
+        close (master);
+      else
+        p[n++] = (struct pollfd) { .fd = master, .events = POLLIN };
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -127,16 +177,19 @@ main (int argc, char **argv)
     { "mode", required_argument, NULL, 'm' },
     { "out", required_argument, NULL, 'o' },
     { "pty-name-file", required_argument, NULL, 'n' },
+    { "many", no_argument, NULL, 'M' },
     { NULL, 0, NULL, 0 },
   };
   const char *mode = "single", *out_path = NULL, *name_path = NULL;
   cleanup_error ocirt_error_t err = NULL;
   cleanup_close int out = STDOUT_FILENO;
+  bool many = false;
   int c;
 
   while ((c = getopt_long (argc, argv, "", opts, NULL)) != -1)
     switch (c)
       {
+      case 'M': many = true; break;
       case 'm': mode = optarg; break;
       case 'o': out_path = optarg; break;
       case 'n': name_path = optarg; break;
@@ -156,6 +209,8 @@ main (int argc, char **argv)
   cleanup_close int sock = listen_at (socket_path);
   if (sock < 0)
     return die (socket_path);
+  if (many)
+    return serve_many (sock);
   cleanup_close int conn = accept4 (sock, NULL, NULL, SOCK_CLOEXEC);
   unlink (socket_path);
   if (conn < 0)

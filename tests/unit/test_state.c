@@ -118,6 +118,7 @@ fill_full (struct container_state *st)
 {
   static char *keys[] = { "q\"uote", "caf\xc3\xa9", "back\\slash" };
   static char *values[] = { "va\"l\nue", "\xe2\x9c\x93 ok", "" };
+  static char *made_in[] = { "/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", NULL };
 
   memset (st, 0, sizeof *st);
   st->oci_version = "1.2.0";
@@ -132,6 +133,8 @@ fill_full (struct container_state *st)
   st->annotation_values = values;
   st->n_annotations = 3;
   st->cgroup_path = "/libpod_parent/libpod-c1";
+  st->cgroup_existed = true;
+  st->cgroup_made_in = made_in;
   st->created_done = true;
   st->no_pivot = true;
   st->has_exit = true;
@@ -160,6 +163,14 @@ assert_state_equal (const struct container_state *a, const struct container_stat
       assert_string_equal (a->annotation_values[i], b->annotation_values[i]);
     }
   assert_string_equal (a->cgroup_path, b->cgroup_path);
+  assert_int_equal (a->cgroup_existed, b->cgroup_existed);
+  assert_int_equal (a->cgroup_made_in == NULL, b->cgroup_made_in == NULL);
+  for (size_t i = 0; a->cgroup_made_in && (a->cgroup_made_in[i] || b->cgroup_made_in[i]); i++)
+    {
+      assert_non_null (a->cgroup_made_in[i]);
+      assert_non_null (b->cgroup_made_in[i]);
+      assert_string_equal (a->cgroup_made_in[i], b->cgroup_made_in[i]);
+    }
   assert_int_equal (a->created_done, b->created_done);
   assert_int_equal (a->no_pivot, b->no_pivot);
   assert_int_equal (a->has_exit, b->has_exit);
