@@ -131,6 +131,7 @@ struct oci_hook
   char *path;
   char **args;        size_t n_args;
   char **env;         size_t n_env;
+  bool has_env;       /* "env" given, even empty; else the runtime's own */
   bool has_timeout;   int32_t timeout;    /* seconds, > 0 */
 };
 

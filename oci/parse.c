@@ -473,6 +473,9 @@ parse_hook (struct json_ctx *c, yajl_val v, void *elem)
       || json_strv (c, v, "env", &h->env, &h->n_env) < 0
       || json_i32 (c, v, "timeout", &h->timeout, &h->has_timeout) < 0)
     return -1;
+  /* An empty list is an empty environment; no list at all (or null) is
+   * the runtime's own, as with runc and crun. */
+  h->has_env = json_get (v, "env") != NULL;
   if (h->has_timeout && h->timeout < 1)
     {
       size_t m = json_push_key (c, "timeout");

@@ -246,7 +246,10 @@ build_process (struct exec_ctx *x, const struct exec_opts *o, ocirt_error_t *err
     x->process.selinux_label = (char *) o->process_label;
   if (o->n_caps)
     {
-      /* --cap adds to every set, as runc's exec does. */
+      /* --cap adds to the bounding, effective, permitted and ambient sets,
+       * as runc's exec does; not to the inheritable set (CVE-2022-29162:
+       * an inheritable cap survives the exec of a file that carries it),
+       * so an ambient cap the spec's inheritable set lacks is not raised. */
       const struct oci_capabilities *c = x->cfg->process->capabilities;
       static const struct oci_capabilities none;
       if (c == NULL)
@@ -254,11 +257,11 @@ build_process (struct exec_ctx *x, const struct exec_opts *o, ocirt_error_t *err
       struct oci_capabilities *v = &x->caps_view;
       if (!(x->cap_lists[0] = v->bounding = append_caps (c->bounding, c->n_bounding, o, &v->n_bounding))
           || !(x->cap_lists[1] = v->effective = append_caps (c->effective, c->n_effective, o, &v->n_effective))
-          || !(x->cap_lists[2] = v->inheritable
-               = append_caps (c->inheritable, c->n_inheritable, o, &v->n_inheritable))
           || !(x->cap_lists[3] = v->permitted = append_caps (c->permitted, c->n_permitted, o, &v->n_permitted))
           || !(x->cap_lists[4] = v->ambient = append_caps (c->ambient, c->n_ambient, o, &v->n_ambient)))
         return make_error (err, errno, "exec: capabilities");
+      v->inheritable = c->inheritable;
+      v->n_inheritable = c->n_inheritable;
       x->process.capabilities = v;
     }
   return 0;

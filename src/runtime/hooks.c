@@ -422,7 +422,9 @@ hooks_run_one (const struct oci_hook *hook, const char *kind, size_t index,
       return make_error (err, saved, "%s: fork", what);
     }
   if (pid == 0)
-    exec_hook (hook, argv, envp, stdin_r, out_w, exec_err_w);
+    /* No "env" at all: the runtime's own environment, as runc's hooks get
+     * (Go's exec.Cmd with a nil Env) and crun's. */
+    exec_hook (hook, argv, hook->has_env ? envp : environ, stdin_r, out_w, exec_err_w);
 
   /* Only the child's copies of these must stay open: EOF on the output
    * and on the exec-error pipe depend on it. */

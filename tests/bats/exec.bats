@@ -125,6 +125,34 @@ status_field() {
 	assert_line --regexp '^NoNewPrivs:[[:space:]]+1$'
 }
 
+# The Cap* lines of /proc/self/status.
+CAP_LINES='^Cap(Inh|Prm|Eff|Bnd|Amb):'
+
+@test "exec --cap adds to the bounding, effective, permitted and ambient sets, not to the inheritable one (runc since CVE-2022-29162)" {
+	# No capability at all: --cap CAP_KILL (bit 5) is all the process has,
+	# and without an inheritable CAP_KILL the ambient set cannot hold it.
+	make_bundle
+	update_config '.process.capabilities = {}'
+	run_container
+	try exec --cap CAP_KILL "$CTR_ID" grep -E "$CAP_LINES" /proc/self/status
+	assert_success
+	assert_line "CapInh:	0000000000000000"
+	assert_line "CapPrm:	0000000000000020"
+	assert_line "CapEff:	0000000000000020"
+	assert_line "CapBnd:	0000000000000020"
+	assert_line "CapAmb:	0000000000000000"
+
+	# CAP_KILL inheritable by the spec (and so in its bounding set, or the
+	# kernel refuses it): now it is ambient too.
+	ocirt delete --force "$CTR_ID"
+	update_config '.process.capabilities = {"bounding": ["CAP_KILL"], "inheritable": ["CAP_KILL"]}'
+	run_container
+	try exec --cap CAP_KILL "$CTR_ID" grep -E "$CAP_LINES" /proc/self/status
+	assert_success
+	assert_line "CapInh:	0000000000000020"
+	assert_line "CapAmb:	0000000000000020"
+}
+
 @test "exec is under the container's seccomp profile" {
 	make_bundle
 	update_config '.linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],"syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}'

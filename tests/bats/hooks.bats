@@ -150,6 +150,18 @@ $HOOK_PATH_ENV
 FOO=bar baz"
 }
 
+@test "a hook without env gets the runtime's environment, one with an empty env gets none (runc, crun)" {
+	make_bundle
+	# Shell built-ins only: the second hook has no PATH.
+	local probe='echo "probe=${HOOK_PROBE-unset}" > "$1"'
+	add_hook createRuntime /bin/sh sh -c "$probe" sh "$BATS_TEST_TMPDIR/no-env"
+	add_hook createRuntime /bin/sh sh -c "$probe" sh "$BATS_TEST_TMPDIR/empty-env"
+	update_config 'del(.hooks.createRuntime[0].env) | .hooks.createRuntime[1].env = []'
+	HOOK_PROBE=from-the-caller create_container
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/no-env")" "probe=from-the-caller"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/empty-env")" "probe=unset"
+}
+
 @test "prestart and createRuntime hooks get the state 'creating' with the init's host pid" {
 	bundle_with_hooks prestart createRuntime
 	create_container

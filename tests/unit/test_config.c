@@ -227,6 +227,29 @@ duplicate_keys_take_the_last_value (void **state)
   assert_string_equal (c->hostname, "b");
 }
 
+/* A hook's env: absent or null means the runtime's own environment, an
+ * empty list an empty one (Go's nil and empty slices, as runc runs them). */
+static void
+hook_env_absent_null_and_empty_differ (void **state)
+{
+  (void) state;
+  cleanup_error ocirt_error_t err = NULL;
+  cleanup_config struct oci_config *c
+      = parse ("{\"ociVersion\": \"1.0.0\", \"hooks\": {\"prestart\": ["
+               "{\"path\": \"/a\"}, {\"path\": \"/b\", \"env\": null}, "
+               "{\"path\": \"/c\", \"env\": []}, {\"path\": \"/d\", \"env\": [\"X=1\"]}]}}",
+               &err);
+
+  assert_non_null (c);
+  assert_int_equal (c->hooks.prestart.n_hooks, 4);
+  assert_false (c->hooks.prestart.hooks[0].has_env);
+  assert_false (c->hooks.prestart.hooks[1].has_env);
+  assert_true (c->hooks.prestart.hooks[2].has_env);
+  assert_int_equal (c->hooks.prestart.hooks[2].n_env, 0);
+  assert_true (c->hooks.prestart.hooks[3].has_env);
+  assert_int_equal (c->hooks.prestart.hooks[3].n_env, 1);
+}
+
 /* ---- type errors -------------------------------------------------------- */
 
 /* "additionalGids": [0, 0, ...] with n entries. */
@@ -684,6 +707,7 @@ main (void)
     cmocka_unit_test (kitchen_sink_fills_every_field),
     cmocka_unit_test (unknown_properties_are_ignored),
     cmocka_unit_test (duplicate_keys_take_the_last_value),
+    cmocka_unit_test (hook_env_absent_null_and_empty_differ),
     cmocka_unit_test (type_errors_name_file_path_and_problem),
     cmocka_unit_test (additional_gids_are_capped_at_ngroups_max),
     cmocka_unit_test (device_numbers_must_fit_dev_t),

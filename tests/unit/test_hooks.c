@@ -147,7 +147,7 @@ args_and_env_are_passed_exactly (void **unused)
                    (char *) "zero", (char *) "one" };
   char *env[] = { (char *) "FOO=bar baz", (char *) "EMPTY=" };
   struct oci_hook hook = { .path = (char *) "/bin/sh", .args = args,
-                           .n_args = 5, .env = env, .n_env = 2 };
+                           .n_args = 5, .env = env, .n_env = 2, .has_env = true };
 
   setenv ("OCIRT_TEST_LEAK", "1", 1);
   assert_int_equal (hooks_run_one (&hook, "poststart", 0, STATE, &err), 0);
@@ -155,6 +155,26 @@ args_and_env_are_passed_exactly (void **unused)
   /* $0 is args[3] under -c; the environment is env and nothing else. */
   cleanup_free char *got = slurp (out);
   assert_string_equal (got, "zero one bar baz\nFOO=bar baz\nEMPTY=\n");
+}
+
+/* No env in the config: the hook gets the caller's environment, as
+ * runc's and crun's hooks do. */
+static void
+a_hook_without_env_gets_the_callers (void **unused)
+{
+  (void) unused;
+  cleanup_error ocirt_error_t err = NULL;
+  cleanup_free char *out = path_in_tmp ("inherit");
+  cleanup_free char *script = NULL;
+  assert_true (asprintf (&script, "echo \"${OCIRT_TEST_INHERIT-unset}\" > '%s'", out) > 0);
+  char *args[] = { (char *) "/bin/sh", (char *) "-c", script };
+  struct oci_hook hook = { .path = (char *) "/bin/sh", .args = args, .n_args = 3 };
+
+  setenv ("OCIRT_TEST_INHERIT", "inherited", 1);
+  assert_int_equal (hooks_run_one (&hook, "poststart", 0, STATE, &err), 0);
+  unsetenv ("OCIRT_TEST_INHERIT");
+  cleanup_free char *got = slurp (out);
+  assert_string_equal (got, "inherited\n");
 }
 
 static void
@@ -426,6 +446,7 @@ main (void)
     cmocka_unit_test (hooks_that_succeed_return_zero),
     cmocka_unit_test (state_arrives_on_stdin_verbatim),
     cmocka_unit_test (args_and_env_are_passed_exactly),
+    cmocka_unit_test (a_hook_without_env_gets_the_callers),
     cmocka_unit_test (args_zero_is_as_given_and_path_when_args_are_empty),
     cmocka_unit_test (hooks_run_in_order),
     cmocka_unit_test (a_failure_names_the_hook_the_exit_status_and_the_output),
