@@ -32,19 +32,7 @@ runtimes=("$@")
 ((${#runtimes[@]})) || runtimes=("$repo/ocirt" /usr/sbin/runc)
 
 fetch_source() {
-	local lists=$work/apt/lists
-	[[ -d $work/runc/tests/integration ]] && return
-	mkdir -p "$lists/partial" "$work/apt/parts"
-	# deb-src of the suite the installed runc comes from, in a private
-	# apt state: the host's sources stay as they are.
-	sed -n 's/^Types: deb$/Types: deb-src/p; /^URIs:/p; /^Suites:/p; /^Components:/p; /^Signed-By:/p' \
-		/etc/apt/sources.list.d/debian.sources | awk 'NR<=5' >"$work/apt/parts/src.sources"
-	local opts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$work/apt/parts"
-		-o "Dir::State::Lists=$lists")
-	apt-get "${opts[@]}" update >/dev/null
-	(cd "$work" && apt-get "${opts[@]}" source --download-only "runc=$(dpkg-query -W -f '${Version}' runc)" >/dev/null)
-	mkdir -p "$work/runc"
-	tar -xf "$work"/runc_*.orig.tar.* -C "$work/runc" --strip-components=1
+	[[ -d $work/runc/tests/integration ]] || "$repo/tests/tools/apt-source.sh" runc "$work"
 }
 
 stand_ins() {
