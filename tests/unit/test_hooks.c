@@ -167,11 +167,11 @@ a_hook_without_env_gets_the_callers (void **unused)
   cleanup_free char *out = path_in_tmp ("inherit");
   cleanup_free char *script = NULL;
   assert_true (asprintf (&script, "echo \"${OCIRT_TEST_INHERIT-unset}\" > '%s'", out) > 0);
-  char *args[] = { (char *) "/bin/sh", (char *) "-c", script };
-  struct oci_hook hook = { .path = (char *) "/bin/sh", .args = args, .n_args = 3 };
+  struct sh_hook h;
+  sh_hook (&h, script);
 
   setenv ("OCIRT_TEST_INHERIT", "inherited", 1);
-  assert_int_equal (hooks_run_one (&hook, "poststart", 0, STATE, &err), 0);
+  assert_int_equal (hooks_run_one (&h.hook, "poststart", 0, STATE, &err), 0);
   unsetenv ("OCIRT_TEST_INHERIT");
   cleanup_free char *got = slurp (out);
   assert_string_equal (got, "inherited\n");
