@@ -55,12 +55,26 @@ _Static_assert (RINGBUF_STREAM_STDOUT == LOGFILE_STREAM_STDOUT
  * fill even at a few hundred MB/s, and 1 ms is nothing to `logs -f`. */
 #define COALESCE_US 1000
 
+/* Each container pipe is emptied into a pipe of the shim's own, its stage,
+ * and read from there. A read(2) copies the pipe's pages out under the
+ * pipe's mutex, and meanwhile the container's writes to that pipe wait for
+ * the mutex, spinning on a CPU the container needs (perf: 5% of `head`'s
+ * time in mutex_spin_on_owner). splice(2) moves the pages to the stage by
+ * reference, in microseconds, and the copy out of the stage takes only the
+ * stage's mutex, which the container never wants. Measured end to end:
+ * 0.80x the host pipeline against 0.75-0.76x for direct reads, in the same
+ * runs. The stage is the shim's optimisation, not its contract: a source
+ * splice cannot read, or no fds left for the stage, and the pipe is read
+ * directly. */
 struct pipe_source
 {
   int fd;
   uint8_t stream;
   int tee_fd;        /* the caller's copy of this stream, or -1 */
   size_t pipe_size;  /* the kernel buffer of the pipe (F_GETPIPE_SZ) */
+  int stage[2];      /* the stage's read and write ends, or -1 */
+  size_t stage_size; /* its kernel buffer: the most one splice moves */
+  size_t staged;     /* bytes in the stage, not yet read */
 };
 
 struct log_pump
@@ -85,6 +99,16 @@ now_ns (void)
 }
 
 static void
+stage_close (struct pipe_source *s)
+{
+  for (int i = 0; i < 2; i++)
+    if (s->stage[i] >= 0)
+      close (s->stage[i]);
+  s->stage[0] = s->stage[1] = -1;
+  s->staged = 0;
+}
+
+static void
 source_close (struct log_pump *p, struct pipe_source *s)
 {
   epoll_ctl (p->epoll_fd, EPOLL_CTL_DEL, s->fd, NULL);
@@ -93,6 +117,7 @@ source_close (struct log_pump *p, struct pipe_source *s)
   if (s->tee_fd >= 0)
     close (s->tee_fd);
   s->tee_fd = -1;
+  stage_close (s);
 }
 
 static const char *
@@ -169,6 +194,33 @@ tee_chunk (struct log_pump *p, struct pipe_source *s, const char *data, size_t l
     }
 }
 
+/* Up to `room` bytes of `s` into `dst`: from the stage, which is refilled
+ * with all the container's pipe holds when it is empty, or from the pipe
+ * itself without a stage. Returns the number of bytes read, 0 at EOF, or
+ * -1 with errno set (EAGAIN: nothing to read). */
+static ssize_t
+source_read (struct pipe_source *s, void *dst, size_t room)
+{
+  ssize_t n;
+
+  if (s->stage[0] >= 0 && s->staged == 0)
+    {
+      n = splice (s->fd, NULL, s->stage[1], NULL, s->stage_size, SPLICE_F_NONBLOCK);
+      if (n <= 0 && ! (n < 0 && errno == EINVAL))
+        return n;
+      if (n > 0)
+        s->staged = (size_t) n;
+      else
+        stage_close (s);  /* a source splice cannot read (a tty on older kernels) */
+    }
+  if (s->stage[0] < 0)
+    return read (s->fd, dst, room);
+  n = read (s->stage[0], dst, room);
+  if (n > 0)
+    s->staged -= (size_t) n;
+  return n;
+}
+
 /* One read from a ready pipe, straight into the ring. Returns the number
  * of bytes read, 0 at EOF, or -1 with errno set. */
 static ssize_t
@@ -186,7 +238,7 @@ read_once (struct log_pump *p, struct pipe_source *s, size_t *room_out)
       return -1;
     }
   *room_out = (size_t) room;
-  n = read (s->fd, dst, (size_t) room);
+  n = source_read (s, dst, (size_t) room);
   ringbuf_commit (p->ring, s->stream, now_ns (), n > 0 ? (size_t) n : 0);
   /* The committed bytes stay intact until this thread reserves again: the
    * consumer only reads them, and there is no other producer. */
@@ -225,6 +277,10 @@ pump_source (struct log_pump *p, struct pipe_source *s, size_t *got)
           return false;
         }
       *got += (size_t) n;
+      /* The stage is emptied before anything else: epoll watches only the
+       * container's pipe, and would not say what the stage still holds. */
+      if (s->staged > 0)
+        continue;
       if ((size_t) n < room || *got >= s->pipe_size)
         return true;
     }
@@ -370,6 +426,7 @@ pump_free (struct log_pump *p)
         close (p->sources[i].fd);
       if (p->sources[i].tee_fd >= 0)
         close (p->sources[i].tee_fd);
+      stage_close (&p->sources[i]);
     }
   if (p->epoll_fd >= 0)
     close (p->epoll_fd);
@@ -400,6 +457,16 @@ watch_sources (struct log_pump *p, ocirt_error_t *err)
       fcntl (s->fd, F_SETPIPE_SZ, PIPE_SIZE);
       r = fcntl (s->fd, F_GETPIPE_SZ);
       s->pipe_size = r > 0 ? (size_t) r : 65536;
+      /* As large as the pipe, so that one splice empties it. Best effort as
+       * well: without a stage (no fds left), the pipe is read directly. */
+      if (pipe2 (s->stage, O_CLOEXEC) == 0)
+        {
+          fcntl (s->stage[1], F_SETPIPE_SZ, (int) s->pipe_size);
+          r = fcntl (s->stage[1], F_GETPIPE_SZ);
+          s->stage_size = r > 0 ? (size_t) r : 65536;
+        }
+      else
+        s->stage[0] = s->stage[1] = -1;
       /* A spurious wake-up must not block the thread that serves both
        * pipes in a read() of one. */
       if (fcntl (s->fd, F_SETFL, fcntl (s->fd, F_GETFL) | O_NONBLOCK) < 0)
@@ -456,8 +523,10 @@ log_pump_start (int stdout_fd, int stderr_fd, const char *log_path, size_t buffe
     }
   if (opts)
     p->opts = *opts;
-  p->sources[0] = (struct pipe_source) { stdout_fd, RINGBUF_STREAM_STDOUT, tee[0], 0 };
-  p->sources[1] = (struct pipe_source) { stderr_fd, RINGBUF_STREAM_STDERR, tee[1], 0 };
+  p->sources[0] = (struct pipe_source) { .fd = stdout_fd, .stream = RINGBUF_STREAM_STDOUT,
+                                         .tee_fd = tee[0], .stage = { -1, -1 } };
+  p->sources[1] = (struct pipe_source) { .fd = stderr_fd, .stream = RINGBUF_STREAM_STDERR,
+                                         .tee_fd = tee[1], .stage = { -1, -1 } };
   p->epoll_fd = -1;
   p->ring = ringbuf_new (buffer_bytes ? buffer_bytes : LOG_PUMP_DEFAULT_BUFFER);
   if (p->ring == NULL)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,18 +111,33 @@ writer_main (void *arg)
 }
 
 /* Pump `LINES` lines from a writer thread through a pump with tee_fd as the
- * stdout copy; return what `logs` prints. */
+ * stdout copy; return what `logs` prints. With `few_fds`, the pump starts
+ * under an fd limit that leaves room for its log file and epoll fd, and
+ * none for the pipe it stages the container's output in. */
 static char *
-pump_lines (int tee_fd, struct seen *seen, size_t *out_len)
+pump_lines (int tee_fd, struct seen *seen, bool few_fds, size_t *out_len)
 {
   int in[2], out[2];
   pthread_t writer;
   ocirt_error_t err = NULL;
   struct log_pump_options opts = { .tee_fds = { tee_fd, -1 }, .on_error = on_error, .arg = seen };
+  struct rlimit old;
 
   assert_int_equal (pipe2 (in, O_CLOEXEC), 0);
+  assert_int_equal (getrlimit (RLIMIT_NOFILE, &old), 0);
+  if (few_fds)
+    {
+      /* The next two free fds are the log file's and the epoll fd. */
+      int a = dup (0), b = dup (0);
+      struct rlimit few = { .rlim_cur = (rlim_t) (a > b ? a : b) + 1, .rlim_max = old.rlim_max };
+      close (a);
+      close (b);
+      assert_int_equal (setrlimit (RLIMIT_NOFILE, &few), 0);
+    }
   struct log_pump *p = log_pump_start (in[0], -1, log_path, 0, &opts, &err);
-  assert_non_null (p);
+  assert_int_equal (setrlimit (RLIMIT_NOFILE, &old), 0);
+  if (p == NULL)
+    fail_msg ("%s", err->message);
   pthread_create (&writer, NULL, writer_main, (void *) (intptr_t) in[1]);
   pthread_join (writer, NULL);
   assert_int_equal (log_pump_join (p, &err), 0);
@@ -152,7 +168,7 @@ test_tee_to_file_gets_the_same_bytes_as_the_log (void **unused)
   int tee = open (tee_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   assert_true (tee >= 0);
 
-  cleanup_free char *got = pump_lines (tee, &seen, &got_len);
+  cleanup_free char *got = pump_lines (tee, &seen, false, &got_len);
   assert_int_equal (got_len, want_len);
   assert_memory_equal (got, want, want_len);
 
@@ -181,7 +197,7 @@ test_tee_to_a_pipe_without_reader_is_given_up_and_the_log_keeps_all (void **unus
   assert_int_equal (pipe2 (p, O_CLOEXEC | O_NONBLOCK), 0);
   close (p[0]);
 
-  cleanup_free char *got = pump_lines (p[1], &seen, &got_len);
+  cleanup_free char *got = pump_lines (p[1], &seen, false, &got_len);
   assert_int_equal (got_len, want_len);
   assert_memory_equal (got, want, want_len);
   assert_int_equal (seen.calls, 1);
@@ -199,7 +215,24 @@ test_no_copy_no_hook_calls (void **unused)
   size_t want_len, got_len;
   cleanup_free char *want = expected (&want_len);
 
-  cleanup_free char *got = pump_lines (-1, &seen, &got_len);
+  cleanup_free char *got = pump_lines (-1, &seen, false, &got_len);
+  assert_int_equal (got_len, want_len);
+  assert_memory_equal (got, want, want_len);
+  assert_int_equal (seen.calls, 0);
+}
+
+/* The pipe the output is staged in (see pump.c) is an optimisation: a shim
+ * that has no fds left for it reads the container's pipe directly, and
+ * logs every byte. */
+static void
+test_no_fd_for_the_stage_reads_the_pipe_directly (void **unused)
+{
+  (void) unused;
+  struct seen seen = { 0 };
+  size_t want_len, got_len;
+  cleanup_free char *want = expected (&want_len);
+
+  cleanup_free char *got = pump_lines (-1, &seen, true, &got_len);
   assert_int_equal (got_len, want_len);
   assert_memory_equal (got, want, want_len);
   assert_int_equal (seen.calls, 0);
@@ -326,6 +359,7 @@ main (void)
     cmocka_unit_test_teardown (test_tee_to_file_gets_the_same_bytes_as_the_log, teardown),
     cmocka_unit_test_teardown (test_tee_to_a_pipe_without_reader_is_given_up_and_the_log_keeps_all, teardown),
     cmocka_unit_test_teardown (test_no_copy_no_hook_calls, teardown),
+    cmocka_unit_test_teardown (test_no_fd_for_the_stage_reads_the_pipe_directly, teardown),
     cmocka_unit_test_teardown (test_small_ring_two_fast_streams_every_byte_in_order, teardown),
   };
   return cmocka_run_group_tests (tests, group_setup, group_teardown);
