@@ -69,9 +69,9 @@ _Static_assert (RINGBUF_STREAM_STDOUT == LOGFILE_STREAM_STDOUT
  * time in mutex_spin_on_owner). splice(2) moves the pages to the stage by
  * reference, in microseconds, and the copy out of the stage takes only the
  * stage's mutex, which the container never wants. Measured end to end:
- * 5-9% more throughput than direct reads, in the same runs. The stage is the shim's optimisation, not its contract: a source
- * splice cannot read, or no fds left for the stage, and the pipe is read
- * directly. */
+ * 5-9% more throughput than direct reads, in the same runs. The stage is
+ * the shim's optimisation, not its contract: a source splice cannot read,
+ * or no fds left for the stage, and the pipe is read directly. */
 struct pipe_source
 {
   int fd;
@@ -202,8 +202,8 @@ tee_chunk (struct log_pump *p, struct pipe_source *s, const char *data, size_t l
 }
 
 /* Up to `room` bytes of `s` into `dst`: from the stage, which is refilled
- * with all the container's pipe holds when it is empty, or from the pipe
- * itself without a stage. Returns the number of bytes read, 0 at EOF, or
+ * from the container's pipe (as much as it holds, up to the stage's size)
+ * once it is empty, or from the pipe itself without a stage. Returns the number of bytes read, 0 at EOF, or
  * -1 with errno set (EAGAIN: nothing to read). */
 static ssize_t
 source_read (struct pipe_source *s, void *dst, size_t room)
