@@ -23,7 +23,11 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 work=${CRUN_SUITE_WORK:-/tmp/ocirt-crun-suite}
-runtimes=("$@")
+runtimes=()
+for rt in "$@"; do
+	# Absolute: the tests run the runtime from each bundle's directory.
+	runtimes+=("$(realpath "$(command -v "$rt" || echo "$rt")")")
+done
 ((${#runtimes[@]})) || runtimes=("$repo/ocirt" /usr/sbin/runc /usr/bin/crun)
 
 stand_ins() {
@@ -63,11 +67,11 @@ clean_leftovers() {
 		xargs -r kill -9 <"$frozen/cgroup.procs" 2>/dev/null || true
 	fi
 	local d
-	for d in $(find /sys/fs/cgroup/pids -type d -name 'test-tmp*' 2>/dev/null); do
+	for d in $(find /sys/fs/cgroup -type d -name 'test-tmp*' 2>/dev/null); do
 		xargs -r kill -9 <"$d/cgroup.procs" 2>/dev/null || true
 	done
 	sleep 0.2
-	find /sys/fs/cgroup/*/ -depth -type d -name 'test-tmp*' -exec rmdir {} \; 2>/dev/null || true
+	find /sys/fs/cgroup -depth -type d -name 'test-tmp*' -exec rmdir {} \; 2>/dev/null || true
 	rmdir "$frozen" 2>/dev/null || true
 }
 
