@@ -15,7 +15,15 @@ sed -n 's/^Types: deb$/Types: deb-src/p; /^URIs:/p; /^Suites:/p; /^Components:/p
 	/etc/apt/sources.list.d/debian.sources | awk 'NR<=5' >"$dir/apt/parts/src.sources"
 opts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$dir/apt/parts"
 	-o "Dir::State::Lists=$lists")
+version=$(dpkg-query -W -f '${Version}' "$pkg") || { echo "apt-source: $pkg is not installed" >&2; exit 1; }
 apt-get "${opts[@]}" update >/dev/null
-(cd "$dir" && apt-get "${opts[@]}" source --download-only "$pkg=$(dpkg-query -W -f '${Version}' "$pkg")" >/dev/null 2>&1)
-mkdir -p "$dir/$pkg"
-tar -xf "$(ls "$dir/${pkg}"_*.orig.tar.* | grep -v '\.asc$')" -C "$dir/$pkg" --strip-components=1
+if ! (cd "$dir" && apt-get "${opts[@]}" source --download-only "$pkg=$version" >"$dir/apt/source.log" 2>&1); then
+	echo "apt-source: cannot fetch the source of $pkg $version (see $dir/apt/source.log)" >&2
+	exit 1
+fi
+# Unpacked beside DIR/PACKAGE and renamed once whole: a failed unpack
+# leaves no DIR/PACKAGE that the next run would take as done.
+tmp=$(mktemp -d "$dir/.$pkg.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+tar -xf "$(ls "$dir/${pkg}"_*.orig.tar.* | grep -v '\.asc$')" -C "$tmp" --strip-components=1
+mv "$tmp" "$dir/$pkg"
